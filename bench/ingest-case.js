@@ -1,0 +1,118 @@
+// One ingestion measurement in its own process, so peak RSS belongs to that case alone.
+// Usage: node bench/ingest-case.js CASE ROWS [BACKEND]   → prints one JSON line.
+//   engine   StorageEngine.createEventsTable from an async generator (the product's path)
+//   seed     seed 002's design: prepared INSERT of 1000-row batches (executemany equivalent)
+//   readjson DuckDB's own read_json over the same events written to a JSONL file (the ceiling)
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { StorageEngine } from '../dist/index.js';
+import { mixpanelEvents } from './mixpanel-events.js';
+
+const [kind, rowsText, backend = 'duckdb'] = process.argv.slice(2);
+const rows = Number(rowsText);
+const dir = mkdtempSync(join(tmpdir(), 'mp-bench-'));
+let peakRss = process.memoryUsage().rss;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 20);
+
+async function* asyncEvents(n) {
+  yield* mixpanelEvents(n);
+}
+
+async function engineCase() {
+  const settings =
+    backend === 'postgres' ? { url: process.env.MP_BENCH_PG_URL, schema: `bench_${process.pid}` } : {};
+  const storage = await StorageEngine.open({ backend, path: join(dir, `bench.${backend}`), settings });
+  const start = performance.now();
+  const stored = await storage.createEventsTable('events', asyncEvents(rows), { type: 'events' });
+  const seconds = (performance.now() - start) / 1000;
+  if (backend === 'postgres') await storage.execute(`DROP SCHEMA "bench_${process.pid}" CASCADE`);
+  await storage.close();
+  return { stored, seconds };
+}
+
+async function seedCase() {
+  const instance = await DuckDBInstance.create(join(dir, 'seed.db'));
+  const c = await instance.connect();
+  await c.run(
+    'CREATE TABLE events (event_name VARCHAR NOT NULL, event_time TIMESTAMP NOT NULL, distinct_id VARCHAR NOT NULL, insert_id VARCHAR PRIMARY KEY, properties JSON)',
+  );
+  const batchSize = 1000;
+  const values = Array.from(
+    { length: batchSize },
+    (_, r) =>
+      `($${r * 5 + 1}, to_timestamp($${r * 5 + 2}::DOUBLE / 1000)::TIMESTAMP, $${r * 5 + 3}, $${r * 5 + 4}, $${r * 5 + 5})`,
+  );
+  const prepared = await c.prepare(`INSERT INTO events VALUES ${values.join(', ')}`);
+  const start = performance.now();
+  let batch = [];
+  let stored = 0;
+  for await (const e of asyncEvents(rows)) {
+    batch.push(
+      e.event_name,
+      e.event_time,
+      e.distinct_id,
+      e.insert_id,
+      JSON.stringify(e.properties, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
+    );
+    if (batch.length === batchSize * 5) {
+      prepared.bind(batch);
+      await prepared.run();
+      stored += batchSize;
+      batch = [];
+    }
+  }
+  const seconds = (performance.now() - start) / 1000;
+  c.closeSync();
+  instance.closeSync();
+  return { stored, seconds };
+}
+
+async function readJsonCase() {
+  const path = join(dir, 'events.jsonl');
+  const lines = [];
+  for (const e of mixpanelEvents(rows)) {
+    lines.push(
+      JSON.stringify({ ...e, event_time: new Date(e.event_time).toISOString() }, (_k, v) =>
+        typeof v === 'bigint' ? v.toString() : v,
+      ),
+    );
+  }
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  lines.length = 0;
+  const instance = await DuckDBInstance.create(join(dir, 'ceiling.db'));
+  const c = await instance.connect();
+  const start = performance.now();
+  const reader = await c.runAndReadAll(
+    `CREATE TABLE events AS SELECT * FROM read_json('${path}', format = 'newline_delimited', columns = {event_name: 'VARCHAR', event_time: 'TIMESTAMP', distinct_id: 'VARCHAR', insert_id: 'VARCHAR', properties: 'JSON'})`,
+  );
+  void reader;
+  const seconds = (performance.now() - start) / 1000;
+  const count = await c.runAndReadAll('SELECT count(*) FROM events');
+  const stored = Number(count.getRowsJS()[0][0]);
+  c.closeSync();
+  instance.closeSync();
+  return { stored, seconds };
+}
+
+const cases = { engine: engineCase, seed: seedCase, readjson: readJsonCase };
+try {
+  const { stored, seconds } = await cases[kind]();
+  clearInterval(sampler);
+  console.log(
+    JSON.stringify({
+      case: kind,
+      backend,
+      rows,
+      stored,
+      seconds,
+      rowsPerSecond: Math.round(stored / seconds),
+      peakRssMb: Math.round(peakRss / 1048576),
+    }),
+  );
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

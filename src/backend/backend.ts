@@ -1,0 +1,127 @@
+import type { BackendCapabilities } from './backend-capabilities.js';
+import type { ColumnDef, WriteValue } from './column-types.js';
+import type { ResultSet } from './result-set.js';
+import type { SqlDialect } from './sql-dialect.js';
+
+/** The names of the backends this package ships. */
+export type BackendName = 'duckdb' | 'sqlite' | 'postgres';
+
+/** The storage modes of seed 000: a named database, a throwaway one, or RAM only. */
+export type StorageMode = 'persistent' | 'ephemeral' | 'memory';
+
+/** Positional parameters bound to `?`/`$n` placeholders. Values are never inlined into SQL. */
+export type SqlParams = readonly unknown[];
+
+/** Options for one statement. */
+export interface StatementOptions {
+  /** Cancels the statement (or stops between batches where the engine cannot cancel). */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * What every backend can do on one connection. Inside {@link BackendConnection.transaction} the
+ * same calls run in the transaction.
+ */
+export interface Session {
+  /** Runs a statement that returns no rows; resolves to the number of rows changed (0 if unknown). */
+  run(sql: string, params?: SqlParams, options?: StatementOptions): Promise<number>;
+  /** Runs a query and materialises every row. */
+  query(sql: string, params?: SqlParams, options?: StatementOptions): Promise<ResultSet>;
+  /**
+   * The native bulk path (DuckDB Appender, SQLite prepared insert, PostgreSQL COPY FROM STDIN):
+   * appends every batch of `rows` (values in `columns` order) to the existing `table` of the current
+   * schema. Resolves to the number of rows written. Must check `signal` between batches.
+   */
+  appendRows(
+    table: string,
+    columns: readonly ColumnDef[],
+    rows: AsyncIterable<readonly (readonly WriteValue[])[]>,
+    options?: StatementOptions,
+  ): Promise<number>;
+}
+
+/** A column as the catalog describes it. */
+export interface CatalogColumn {
+  readonly name: string;
+  /** The engine's type name. */
+  readonly type: string;
+  readonly nullable: boolean;
+  readonly primaryKey: boolean;
+}
+
+/** A configuration setting as the running engine reports it. */
+export interface AppliedSetting {
+  /** Dotted config key, e.g. `database.duckdb.memory_limit`. */
+  readonly key: string;
+  /** The value the engine reports now (read back, not echoed from config). */
+  readonly value: string;
+  /** Where the requested value came from: `default`, `file`, `env`, `option` or `engine` (untouched). */
+  readonly source: string;
+}
+
+/** Size and memory figures for `storage.stats()`. Byte counts are `null` when the engine cannot tell. */
+export interface StorageStats {
+  readonly backend: BackendName;
+  readonly location: string;
+  /** Database size on disk (file, or PostgreSQL schema total). */
+  readonly databaseBytes: number | null;
+  /** Memory the engine itself reports using. */
+  readonly memoryBytes: number | null;
+  readonly tables: readonly { readonly name: string; readonly rows: number; readonly bytes: number | null }[];
+}
+
+/** An open database. One per StorageEngine; the engine serialises writes. */
+export interface BackendConnection extends Session, AsyncDisposable {
+  readonly name: BackendName;
+  readonly capabilities: BackendCapabilities;
+  readonly dialect: SqlDialect;
+  /** Human-readable location for messages: a path, `:memory:`, or host/db/schema without password. */
+  readonly location: string;
+  readonly readOnly: boolean;
+  /** The driver's own handle (DuckDBConnection, better-sqlite3 Database, pg Client) for advanced use. */
+  readonly native: unknown;
+  /** Streams a query's rows in batches of about `batchRows`; the cursor is released on early exit. */
+  stream(
+    sql: string,
+    params?: SqlParams,
+    options?: StatementOptions & { readonly batchRows?: number },
+  ): AsyncIterable<ResultSet>;
+  /** Runs `work` in one transaction: commit if it resolves, roll back if it throws. Not re-entrant. */
+  transaction<T>(work: (session: Session) => Promise<T>): Promise<T>;
+  /** Names of the tables in the current database/schema, internal ones (`_...`) included. */
+  listTables(): Promise<string[]>;
+  /** Columns of `table`, or `null` if it does not exist. */
+  describeTable(table: string): Promise<CatalogColumn[] | null>;
+  /** Every applied configuration setting, read back from the engine. */
+  settings(): Promise<AppliedSetting[]>;
+  /** Sizes per table and for the whole database; engine memory. */
+  stats(tables: readonly { name: string; rows: number }[]): Promise<StorageStats>;
+  /** Closes the connection; idempotent. Ephemeral databases are removed. */
+  close(): Promise<void>;
+}
+
+/** A configured value with its origin, as the config layer hands it to a backend. */
+export interface SettingValue {
+  readonly value: string | number | boolean;
+  readonly source: string;
+}
+
+/** Everything a backend needs to open a database. */
+export interface OpenRequest {
+  readonly mode: StorageMode;
+  /** Database file (DuckDB, SQLite) for persistent mode. */
+  readonly path?: string;
+  readonly readOnly: boolean;
+  /** Wait up to this long for another process's lock to go away. Default 0 (fail at once). */
+  readonly lockTimeoutMs?: number;
+  /** Backend settings keyed by their short key (`memory_limit`, `journal_mode`, `host`...). */
+  readonly settings: Readonly<Record<string, SettingValue>>;
+  readonly signal?: AbortSignal;
+}
+
+/** A backend module's entry point (what `backends/<name>/index.ts` exports). */
+export interface BackendFactory {
+  readonly name: BackendName;
+  readonly capabilities: BackendCapabilities;
+  open(request: OpenRequest): Promise<BackendConnection>;
+}

@@ -1,0 +1,63 @@
+import type { SettingValue } from '../../backend/backend.js';
+import { ConfigError } from '../../errors.js';
+
+/** DuckDB settings this backend applies, keyed as in `[database.duckdb]`. */
+export interface DuckDbSettings {
+  /** e.g. `4GB`; DuckDB's default is 80% of RAM. */
+  readonly memory_limit?: string;
+  readonly threads?: number;
+  readonly temp_directory?: string;
+}
+
+const SIZE = /^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
+
+/**
+ * Validates the settings and turns them into DuckDB instance options. They go to the driver as a
+ * configuration map (never spliced into SQL), and are read back with `current_setting()`.
+ */
+export function duckdbInstanceOptions(
+  settings: Readonly<Record<string, SettingValue>>,
+): Record<string, string> {
+  const options: Record<string, string> = {};
+  for (const [key, { value }] of Object.entries(settings)) {
+    switch (key) {
+      case 'memory_limit':
+        if (typeof value !== 'string' || !SIZE.test(value)) {
+          throw new ConfigError(
+            `database.duckdb.memory_limit must be a size such as '512MB' or '4GB' (got ${JSON.stringify(value)}).`,
+            { details: { key: 'database.duckdb.memory_limit' } },
+          );
+        }
+        options.memory_limit = value;
+        break;
+      case 'threads':
+        if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+          throw new ConfigError('database.duckdb.threads must be a whole number of at least 1.', {
+            details: { key: 'database.duckdb.threads' },
+          });
+        }
+        options.threads = String(value);
+        break;
+      case 'temp_directory':
+        if (typeof value !== 'string' || value.length === 0) {
+          throw new ConfigError('database.duckdb.temp_directory must be a directory path.', {
+            details: { key: 'database.duckdb.temp_directory' },
+          });
+        }
+        options.temp_directory = value;
+        break;
+      default:
+        throw new ConfigError(`Unknown DuckDB setting 'database.duckdb.${key}'.`, {
+          details: { key: `database.duckdb.${key}` },
+        });
+    }
+  }
+  return options;
+}
+
+/** The settings `settings()` reads back, in order, with the DuckDB name of each. */
+export const DUCKDB_SETTING_NAMES: readonly (keyof DuckDbSettings)[] = [
+  'memory_limit',
+  'threads',
+  'temp_directory',
+];

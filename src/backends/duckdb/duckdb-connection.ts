@@ -1,0 +1,254 @@
+import { statSync } from 'node:fs';
+import type { DuckDBConnection, DuckDBInstance, DuckDBResult } from '@duckdb/node-api';
+import type {
+  AppliedSetting,
+  BackendConnection,
+  CatalogColumn,
+  Session,
+  SettingValue,
+  SqlParams,
+  StatementOptions,
+  StorageStats,
+} from '../../backend/backend.js';
+import { DEFAULT_CAPABILITIES } from '../../backend/backend-capabilities.js';
+import type { ColumnDef, WriteValue } from '../../backend/column-types.js';
+import type { ResultColumn, ResultSet } from '../../backend/result-set.js';
+import { DatabaseClosedError, MixpanelDataError } from '../../errors.js';
+import { throwIfAborted } from '../../util/abort.js';
+import { DUCKDB_SETTING_NAMES } from './duckdb-config.js';
+import { duckdbDialect } from './duckdb-dialect.js';
+import { mapDuckDbError } from './duckdb-errors.js';
+import { describeDuckDbTable, duckDbTableBytes, listDuckDbTables } from './duckdb-introspector.js';
+import { appendWithAppender } from './duckdb-table-writer.js';
+import { toDuckDbParam, toJsValue } from './duckdb-values.js';
+
+/** What the connection needs to know about where it lives and how to clean up. */
+export interface DuckDbConnectionInit {
+  readonly instance: DuckDBInstance;
+  readonly connection: DuckDBConnection;
+  readonly location: string;
+  readonly readOnly: boolean;
+  readonly fileBacked: boolean;
+  readonly settings: Readonly<Record<string, SettingValue>>;
+  /** Releases the instance and removes ephemeral files; called once by `close()`. */
+  readonly onClose: () => void;
+}
+
+export const DUCKDB_CAPABILITIES = Object.freeze({
+  ...DEFAULT_CAPABILITIES,
+  inMemory: true,
+  fileBased: true,
+  nativeParquet: true,
+  cancelRunningStatement: true,
+});
+
+/** Runs statements on one DuckDB connection, mapping errors and values. */
+class DuckDbSession implements Session {
+  constructor(
+    protected readonly conn: DuckDBConnection,
+    readonly location: string,
+  ) {}
+
+  async run(sql: string, params?: SqlParams, options?: StatementOptions): Promise<number> {
+    const result = await this.execute(sql, params, options?.signal);
+    return result.rowsChanged;
+  }
+
+  async query(sql: string, params?: SqlParams, options?: StatementOptions): Promise<ResultSet> {
+    const result = await this.execute(sql, params, options?.signal);
+    const columns = resultColumns(result);
+    const rows = (await result.convertRows(toJsValue)) as unknown[][];
+    return { columns, rows };
+  }
+
+  appendRows(
+    table: string,
+    columns: readonly ColumnDef[],
+    rows: AsyncIterable<readonly (readonly WriteValue[])[]>,
+    options?: StatementOptions,
+  ): Promise<number> {
+    return appendWithAppender(this.conn, table, columns, rows, options).catch((error: unknown) => {
+      throw mapDuckDbError(error, `APPEND INTO ${table}`, this.location, options?.signal);
+    });
+  }
+
+  protected async execute(sql: string, params: SqlParams | undefined, signal?: AbortSignal) {
+    throwIfAborted(signal, 'Query');
+    const stop = () => this.conn.interrupt();
+    signal?.addEventListener('abort', stop, { once: true });
+    try {
+      return await this.conn.run(sql, params?.map(toDuckDbParam));
+    } catch (error) {
+      throw mapDuckDbError(error, sql, this.location, signal);
+    } finally {
+      signal?.removeEventListener('abort', stop);
+    }
+  }
+}
+
+function fileBytes(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+function resultColumns(result: DuckDBResult): ResultColumn[] {
+  const names = result.deduplicatedColumnNames();
+  return names.map((name, i) => ({ name, type: result.columnType(i).toString() }));
+}
+
+/** The DuckDB implementation of {@link BackendConnection}. */
+export class DuckDbConnection extends DuckDbSession implements BackendConnection {
+  readonly name = 'duckdb' as const;
+  readonly capabilities = DUCKDB_CAPABILITIES;
+  readonly dialect = duckdbDialect;
+  readonly readOnly: boolean;
+  readonly #init: DuckDbConnectionInit;
+  #closed = false;
+  #inTransaction = false;
+
+  constructor(init: DuckDbConnectionInit) {
+    super(init.connection, init.location);
+    this.#init = init;
+    this.readOnly = init.readOnly;
+  }
+
+  get native(): DuckDBConnection {
+    return this.conn;
+  }
+
+  protected override execute(sql: string, params: SqlParams | undefined, signal?: AbortSignal) {
+    if (this.#closed) throw new DatabaseClosedError();
+    return super.execute(sql, params, signal);
+  }
+
+  async *stream(
+    sql: string,
+    params?: SqlParams,
+    options: StatementOptions & { readonly batchRows?: number } = {},
+  ): AsyncIterable<ResultSet> {
+    if (this.#closed) throw new DatabaseClosedError();
+    const batchRows = options.batchRows ?? 10_000;
+    const { signal } = options;
+    throwIfAborted(signal, 'Query');
+    let result: DuckDBResult;
+    try {
+      result = await this.conn.stream(sql, params?.map(toDuckDbParam));
+    } catch (error) {
+      throw mapDuckDbError(error, sql, this.location, signal);
+    }
+    const columns = resultColumns(result);
+    const types = result.columnTypes();
+    let rows: unknown[][] = [];
+    try {
+      for (;;) {
+        throwIfAborted(signal, 'Query');
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        for (const row of chunk.getRows())
+          rows.push(row.map((value, i) => toJsValue(value, types[i]!, toJsValue)));
+        if (rows.length >= batchRows) {
+          yield { columns, rows };
+          rows = [];
+        }
+      }
+      if (rows.length > 0) yield { columns, rows };
+    } catch (error) {
+      throw mapDuckDbError(error, sql, this.location, signal);
+    }
+    // A streaming result holds no cursor handle beyond the connection itself: abandoning it early is
+    // safe, the next statement on this connection discards it.
+  }
+
+  async transaction<T>(work: (session: Session) => Promise<T>): Promise<T> {
+    if (this.#closed) throw new DatabaseClosedError();
+    if (this.#inTransaction) {
+      throw new MixpanelDataError('INTERNAL', 'A write is already in progress on this storage engine.');
+    }
+    this.#inTransaction = true;
+    // A separate connection per transaction keeps concurrent reads on the main connection out of the
+    // uncommitted write: they see the last committed state, as readers in other processes do.
+    const conn = await this.#init.instance.connect();
+    const session = new DuckDbSession(conn, this.location);
+    try {
+      await session.run('BEGIN TRANSACTION');
+      try {
+        const value = await work(session);
+        await session.run('COMMIT');
+        return value;
+      } catch (error) {
+        try {
+          await conn.run('ROLLBACK');
+        } catch {
+          // The transaction may already be aborted by the failure; nothing is left to undo.
+        }
+        throw error;
+      }
+    } finally {
+      conn.closeSync();
+      this.#inTransaction = false;
+    }
+  }
+
+  async listTables(): Promise<string[]> {
+    if (this.#closed) throw new DatabaseClosedError();
+    return listDuckDbTables(this.conn);
+  }
+
+  async describeTable(table: string): Promise<CatalogColumn[] | null> {
+    if (this.#closed) throw new DatabaseClosedError();
+    return describeDuckDbTable(this.conn, table);
+  }
+
+  async settings(): Promise<AppliedSetting[]> {
+    const out: AppliedSetting[] = [];
+    for (const name of DUCKDB_SETTING_NAMES) {
+      const { rows } = await this.query('SELECT current_setting($1)', [name]);
+      out.push({
+        key: `database.duckdb.${name}`,
+        value: String(rows[0]?.[0] ?? ''),
+        source: this.#init.settings[name]?.source ?? 'engine',
+      });
+    }
+    out.push({ key: 'access_mode', value: this.readOnly ? 'read_only' : 'read_write', source: 'option' });
+    return out;
+  }
+
+  async stats(tables: readonly { name: string; rows: number }[]): Promise<StorageStats> {
+    if (this.#init.fileBacked && !this.readOnly) {
+      // Fresh data sits in the WAL until a checkpoint; checkpoint so per-table sizes are real.
+      await this.run('CHECKPOINT').catch(() => 0);
+    }
+    const memory = await this.query('SELECT sum(memory_usage_bytes) FROM duckdb_memory()');
+    const perTable = [];
+    for (const table of tables) {
+      const bytes = this.#init.fileBacked ? await duckDbTableBytes(this.conn, table.name) : null;
+      perTable.push({ ...table, bytes });
+    }
+    return {
+      backend: 'duckdb',
+      location: this.location,
+      databaseBytes: this.#init.fileBacked
+        ? fileBytes(this.location) + fileBytes(`${this.location}.wal`)
+        : null,
+      memoryBytes: Number(memory.rows[0]?.[0] ?? 0),
+      tables: perTable,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.conn.closeSync();
+    } finally {
+      this.#init.onClose();
+    }
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

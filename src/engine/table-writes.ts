@@ -1,0 +1,241 @@
+import type { BackendConnection, Session } from '../backend/backend.js';
+import type { ColumnDef, WriteValue } from '../backend/column-types.js';
+import { TableExistsError, TableNotFoundError } from '../errors.js';
+import { EventRowBuilder, ProfileRowBuilder } from './event-rows.js';
+import type { MetadataStore } from './metadata-store.js';
+import { type BatchCounter, type RecordSource, recordBatches } from './record-batches.js';
+import type {
+  AppendResult,
+  CreateTableOptions,
+  EventRecord,
+  IngestOptions,
+  ProfileRecord,
+  TableMetadata,
+  TableType,
+} from './records.js';
+import { columnList, createTableSql, dedupedStagingSelect, keyMatch } from './statements.js';
+import { internalTableName } from './table-name.js';
+import {
+  EVENT_COLUMNS,
+  EVENT_KEY,
+  EVENT_STAGING_COLUMNS,
+  PROFILE_COLUMNS,
+  PROFILE_STAGING_COLUMNS,
+} from './table-schemas.js';
+
+/**
+ * The write paths. Every one runs inside ONE transaction: records stream through the native bulk
+ * path into a staging table, duplicates are resolved in SQL, the result lands in the target and
+ * `_metadata` is updated, then COMMIT. A bad record, an abort, an error or a killed process before
+ * COMMIT leaves the database exactly as it was: no half table, no orphan metadata row.
+ */
+
+interface Kind<R> {
+  readonly type: TableType;
+  readonly columns: readonly ColumnDef[];
+  readonly stagingColumns: readonly ColumnDef[];
+  readonly key: readonly string[];
+  /** Staging column that picks the winner among duplicates (largest wins, then latest in source). */
+  readonly winnerOrder: string;
+  readonly rowBuilder: () => { build(record: R): WriteValue[] };
+}
+
+export const EVENTS: Kind<EventRecord> = {
+  type: 'events',
+  columns: EVENT_COLUMNS,
+  stagingColumns: EVENT_STAGING_COLUMNS,
+  key: EVENT_KEY,
+  winnerOrder: '_proc',
+  rowBuilder: () => new EventRowBuilder(),
+};
+
+export const PROFILES: Kind<ProfileRecord> = {
+  type: 'profiles',
+  columns: PROFILE_COLUMNS,
+  stagingColumns: PROFILE_STAGING_COLUMNS,
+  key: ['distinct_id'],
+  winnerOrder: 'last_seen',
+  rowBuilder: () => new ProfileRowBuilder(),
+};
+
+/** Everything a write needs from the engine. */
+export interface WriteContext {
+  readonly connection: BackendConnection;
+  readonly metadata: MetadataStore;
+}
+
+async function stage<R>(
+  session: Session,
+  ctx: WriteContext,
+  kind: Kind<R>,
+  source: RecordSource<R>,
+  options: IngestOptions,
+): Promise<{ staging: string; staged: number }> {
+  const { dialect } = ctx.connection;
+  const staging = internalTableName('stage');
+  await session.run(createTableSql(dialect, staging, kind.stagingColumns));
+  const builder = kind.rowBuilder();
+  const counter: BatchCounter = { read: 0 };
+  const staged = await session.appendRows(
+    staging,
+    kind.stagingColumns,
+    recordBatches(source, (record: R) => builder.build(record), counter, options),
+    { signal: options.signal },
+  );
+  return { staging, staged };
+}
+
+async function createIndexIfNeeded(session: Session, ctx: WriteContext, table: string, kind: Kind<unknown>) {
+  const { dialect, capabilities } = ctx.connection;
+  // Profiles already have their primary key; events get a key index where anti-joins need one.
+  if (!capabilities.dedupNeedsIndex || kind.type !== 'events') return;
+  const q = (n: string) => dialect.quoteIdentifier(n);
+  await session.run(`CREATE INDEX ${q(`${table}_dedup_key`)} ON ${q(table)} (${kind.key.map(q).join(', ')})`);
+}
+
+/** Creates (or atomically replaces) a table from `source`; resolves to the number of rows stored. */
+export async function createTable<R>(
+  ctx: WriteContext,
+  kind: Kind<R>,
+  name: string,
+  source: RecordSource<R>,
+  metadata: TableMetadata,
+  options: CreateTableOptions,
+): Promise<number> {
+  const { dialect } = ctx.connection;
+  const q = (n: string) => dialect.quoteIdentifier(n);
+  return ctx.connection.transaction(async (session) => {
+    const tables = await ctx.connection.listTables();
+    const exists = tables.includes(name);
+    if (exists && !options.replace) throw new TableExistsError(name);
+    await ctx.metadata.ensure(session, tables);
+    const { staging } = await stage(session, ctx, kind, source, options);
+    // Build under a private name and swap at the end, so a replaced table stays readable (PostgreSQL
+    // readers only wait for the brief DROP/RENAME, not for the whole load).
+    const building = exists ? internalTableName('new') : name;
+    await session.run(createTableSql(dialect, building, kind.columns));
+    const stored = await session.run(
+      `INSERT INTO ${q(building)} (${columnList(dialect, kind.columns)}) ` +
+        dedupedStagingSelect(dialect, staging, kind.columns, kind.key, kind.winnerOrder),
+    );
+    await session.run(`DROP TABLE ${q(staging)}`);
+    if (exists) {
+      await session.run(`DROP TABLE ${q(name)}`);
+      await session.run(`ALTER TABLE ${q(building)} RENAME TO ${q(name)}`);
+    }
+    await createIndexIfNeeded(session, ctx, name, kind as Kind<unknown>);
+    await ctx.metadata.write(session, name, { ...metadata, type: kind.type }, stored);
+    return stored;
+  });
+}
+
+/** Extra metadata an append may bring (the Workspace passes the fetched range). */
+export interface AppendMetadata {
+  readonly fromDate?: string | null;
+  readonly toDate?: string | null;
+  readonly fetchedAt?: Date;
+}
+
+function widen(
+  current: string | null,
+  incoming: string | null | undefined,
+  pick: 'min' | 'max',
+): string | null {
+  if (!incoming) return current;
+  if (!current) return incoming;
+  return (pick === 'min' ? incoming < current : incoming > current) ? incoming : current;
+}
+
+async function finishAppend(
+  session: Session,
+  ctx: WriteContext,
+  name: string,
+  extra: AppendMetadata,
+): Promise<void> {
+  const current = await ctx.metadata.read(session, name);
+  const q = ctx.connection.dialect.quoteIdentifier(name);
+  const { rows } = await session.query(`SELECT count(*) FROM ${q}`);
+  const rowCount = Number(rows[0]?.[0] ?? 0);
+  if (current) {
+    await ctx.metadata.recordAppend(session, name, {
+      rowCount,
+      fromDate: widen(current.fromDate, extra.fromDate, 'min'),
+      toDate: widen(current.toDate, extra.toDate, 'max'),
+      fetchedAt: extra.fetchedAt ?? new Date(),
+    });
+  }
+}
+
+async function assertAppendable(ctx: WriteContext, kind: Kind<unknown>, name: string): Promise<void> {
+  const columns = await ctx.connection.describeTable(name);
+  if (!columns) throw new TableNotFoundError(name);
+  const have = new Set(columns.map((c) => c.name));
+  const missing = kind.columns.filter((c) => !have.has(c.name)).map((c) => c.name);
+  if (missing.length > 0) {
+    throw new TableNotFoundError(name, {
+      details: { reason: `not a ${kind.type} table (missing ${missing.join(', ')})` },
+    });
+  }
+}
+
+/** Appends events, skipping any whose (event_name, distinct_id, event_time, insert_id) is stored. */
+export async function appendEvents(
+  ctx: WriteContext,
+  name: string,
+  source: RecordSource<EventRecord>,
+  options: IngestOptions,
+  extra: AppendMetadata = {},
+): Promise<AppendResult> {
+  await assertAppendable(ctx, EVENTS as Kind<unknown>, name);
+  const { dialect } = ctx.connection;
+  const q = (n: string) => dialect.quoteIdentifier(n);
+  return ctx.connection.transaction(async (session) => {
+    const { staging, staged } = await stage(session, ctx, EVENTS, source, options);
+    const winners = dedupedStagingSelect(dialect, staging, EVENT_STAGING_COLUMNS, EVENT_KEY, '_proc');
+    const inserted = await session.run(
+      `INSERT INTO ${q(name)} (${columnList(dialect, EVENT_COLUMNS)}) SELECT ${columnList(dialect, EVENT_COLUMNS, 'w')} ` +
+        `FROM (${winners}) w WHERE NOT EXISTS (SELECT 1 FROM ${q(name)} t WHERE ${keyMatch(dialect, EVENT_KEY, 't', 'w')})`,
+    );
+    await session.run(`DROP TABLE ${q(staging)}`);
+    await finishAppend(session, ctx, name, extra);
+    return { inserted, updated: 0, duplicates: staged - inserted };
+  });
+}
+
+/**
+ * Upserts profiles: the newer profile wins. An incoming profile replaces the stored one unless the
+ * stored `last_seen` is strictly newer; among copies in the source, the newest `last_seen` wins
+ * (ties: the later record).
+ */
+export async function appendProfiles(
+  ctx: WriteContext,
+  name: string,
+  source: RecordSource<ProfileRecord>,
+  options: IngestOptions,
+  extra: AppendMetadata = {},
+): Promise<AppendResult> {
+  await assertAppendable(ctx, PROFILES as Kind<unknown>, name);
+  const { dialect } = ctx.connection;
+  const q = (n: string) => dialect.quoteIdentifier(n);
+  return ctx.connection.transaction(async (session) => {
+    const { staging, staged } = await stage(session, ctx, PROFILES, source, options);
+    const winnersTable = internalTableName('win');
+    await session.run(
+      `CREATE TABLE ${q(winnersTable)} AS ` +
+        dedupedStagingSelect(dialect, staging, PROFILE_STAGING_COLUMNS, ['distinct_id'], 'last_seen'),
+    );
+    const updated = await session.run(
+      `DELETE FROM ${q(name)} WHERE EXISTS (SELECT 1 FROM ${q(winnersTable)} w ` +
+        `WHERE w.distinct_id = ${q(name)}.distinct_id ` +
+        `AND NOT (${q(name)}.last_seen IS NOT NULL AND (w.last_seen IS NULL OR w.last_seen < ${q(name)}.last_seen)))`,
+    );
+    const written = await session.run(
+      `INSERT INTO ${q(name)} (${columnList(dialect, PROFILE_COLUMNS)}) SELECT ${columnList(dialect, PROFILE_COLUMNS, 'w')} ` +
+        `FROM ${q(winnersTable)} w WHERE NOT EXISTS (SELECT 1 FROM ${q(name)} t WHERE t.distinct_id = w.distinct_id)`,
+    );
+    await session.run(`DROP TABLE ${q(winnersTable)}`);
+    await session.run(`DROP TABLE ${q(staging)}`);
+    await finishAppend(session, ctx, name, extra);
+    return { inserted: written - updated, updated, duplicates: staged - written };
+  });
+}

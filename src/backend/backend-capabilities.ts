@@ -18,6 +18,11 @@ export interface BackendCapabilities {
    * Column stores hash-join instead, and an index would only slow their bulk appends.
    */
   readonly dedupNeedsIndex: boolean;
+  /**
+   * `ALTER TABLE … DROP COLUMN` is a catalog change, not a rewrite (DuckDB, PostgreSQL), so a
+   * staging table can become the final table without copying its rows. SQLite rewrites the table.
+   */
+  readonly cheapDropColumn: boolean;
 }
 
 /** Conservative defaults: a backend opts in to each ability. */
@@ -28,4 +33,5 @@ export const DEFAULT_CAPABILITIES: BackendCapabilities = Object.freeze({
   nativeParquet: false,
   cancelRunningStatement: false,
   dedupNeedsIndex: false,
+  cheapDropColumn: false,
 });

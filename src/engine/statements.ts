@@ -28,22 +28,23 @@ export function keyMatch(dialect: SqlDialect, key: readonly string[], left: stri
 }
 
 /**
- * Selects one winner per key from a staging table: the copy with the largest `orderBy` value, and
- * among equals the one that came last in the source (`_seq`). Written with a window function in a
- * subquery because QUALIFY is DuckDB-only.
+ * Deletes the losing copies of every duplicate group from a staging table, in place: per key, the
+ * row with the largest `orderBy` value wins, then the later `_seq`. Only rows whose first key column
+ * repeats are ranked (a cheap one-column GROUP BY), so a source without duplicates costs one scan.
+ * `_seq` is unique per staged row, which makes it a portable row identity.
  */
-export function dedupedStagingSelect(
+export function deleteStagingLosersSql(
   dialect: SqlDialect,
   staging: string,
-  columns: readonly ColumnDef[],
   key: readonly string[],
   orderBy: string,
 ): string {
   const q = (name: string) => dialect.quoteIdentifier(name);
-  const partition = key.map(q).join(', ');
+  const first = q(key[0]!);
   return (
-    `SELECT ${columnList(dialect, columns, 's')} FROM (SELECT *, row_number() OVER ` +
-    `(PARTITION BY ${partition} ORDER BY ${q(orderBy)} DESC NULLS LAST, ${q('_seq')} DESC) AS ${q('_rn')} ` +
-    `FROM ${q(staging)}) s WHERE s.${q('_rn')} = 1`
+    `DELETE FROM ${q(staging)} WHERE ${q('_seq')} IN (SELECT ${q('_seq')} FROM (SELECT ${q('_seq')}, row_number() OVER ` +
+    `(PARTITION BY ${key.map(q).join(', ')} ORDER BY ${q(orderBy)} DESC NULLS LAST, ${q('_seq')} DESC) AS ${q('_rn')} ` +
+    `FROM ${q(staging)} WHERE ${first} IN (SELECT ${first} FROM ${q(staging)} GROUP BY ${first} HAVING count(*) > 1)) d ` +
+    `WHERE d.${q('_rn')} > 1)`
   );
 }

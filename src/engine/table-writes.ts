@@ -13,7 +13,7 @@ import type {
   TableMetadata,
   TableType,
 } from './records.js';
-import { columnList, createTableSql, dedupedStagingSelect, keyMatch } from './statements.js';
+import { columnList, createTableSql, deleteStagingLosersSql, keyMatch } from './statements.js';
 import { internalTableName } from './table-name.js';
 import {
   EVENT_COLUMNS,
@@ -37,6 +37,8 @@ interface Kind<R> {
   readonly key: readonly string[];
   /** Staging column that picks the winner among duplicates (largest wins, then latest in source). */
   readonly winnerOrder: string;
+  /** The staging table can become the final table by dropping its extra columns (no primary key to add). */
+  readonly stagingBecomesTable: boolean;
   readonly rowBuilder: () => { build(record: R): WriteValue[] };
 }
 
@@ -46,6 +48,7 @@ export const EVENTS: Kind<EventRecord> = {
   stagingColumns: EVENT_STAGING_COLUMNS,
   key: EVENT_KEY,
   winnerOrder: '_proc',
+  stagingBecomesTable: true,
   rowBuilder: () => new EventRowBuilder(),
 };
 
@@ -55,6 +58,7 @@ export const PROFILES: Kind<ProfileRecord> = {
   stagingColumns: PROFILE_STAGING_COLUMNS,
   key: ['distinct_id'],
   winnerOrder: 'last_seen',
+  stagingBecomesTable: false,
   rowBuilder: () => new ProfileRowBuilder(),
 };
 
@@ -64,13 +68,17 @@ export interface WriteContext {
   readonly metadata: MetadataStore;
 }
 
+/**
+ * Streams `source` into a new staging table and removes the losing copies of duplicate groups within
+ * it, so every remaining staged row is unique on the kind's key.
+ */
 async function stage<R>(
   session: Session,
   ctx: WriteContext,
   kind: Kind<R>,
   source: RecordSource<R>,
   options: IngestOptions,
-): Promise<{ staging: string; staged: number }> {
+): Promise<{ staging: string; staged: number; duplicates: number }> {
   const { dialect } = ctx.connection;
   const staging = internalTableName('stage');
   await session.run(createTableSql(dialect, staging, kind.stagingColumns));
@@ -82,7 +90,41 @@ async function stage<R>(
     recordBatches(source, (record: R) => builder.build(record), counter, options),
     { signal: options.signal },
   );
-  return { staging, staged };
+  const duplicates = await session.run(deleteStagingLosersSql(dialect, staging, kind.key, kind.winnerOrder));
+  return { staging, staged, duplicates };
+}
+
+/** Turns the staging table into table `name` (dropping a replaced one), copying rows only if needed. */
+async function promoteStaging(
+  session: Session,
+  ctx: WriteContext,
+  kind: Kind<unknown>,
+  staging: string,
+  name: string,
+  replacing: boolean,
+): Promise<void> {
+  const { dialect, capabilities } = ctx.connection;
+  const q = (n: string) => dialect.quoteIdentifier(n);
+  let ready = staging;
+  if (kind.stagingBecomesTable && capabilities.cheapDropColumn) {
+    // A catalog change on DuckDB and PostgreSQL: the staged rows become the table without a copy.
+    const keep = new Set(kind.columns.map((c) => c.name));
+    for (const column of kind.stagingColumns) {
+      if (!keep.has(column.name))
+        await session.run(`ALTER TABLE ${q(staging)} DROP COLUMN ${q(column.name)}`);
+    }
+  } else {
+    ready = replacing ? internalTableName('new') : name;
+    await session.run(createTableSql(dialect, ready, kind.columns));
+    await session.run(
+      `INSERT INTO ${q(ready)} (${columnList(dialect, kind.columns)}) SELECT ${columnList(dialect, kind.columns)} FROM ${q(staging)}`,
+    );
+    await session.run(`DROP TABLE ${q(staging)}`);
+  }
+  // The swap comes last, so a replaced table stays readable (PostgreSQL readers only wait for the
+  // brief DROP/RENAME, not for the whole load).
+  if (replacing) await session.run(`DROP TABLE ${q(name)}`);
+  if (ready !== name) await session.run(`ALTER TABLE ${q(ready)} RENAME TO ${q(name)}`);
 }
 
 async function createIndexIfNeeded(session: Session, ctx: WriteContext, table: string, kind: Kind<unknown>) {
@@ -102,28 +144,17 @@ export async function createTable<R>(
   metadata: TableMetadata,
   options: CreateTableOptions,
 ): Promise<number> {
-  const { dialect } = ctx.connection;
-  const q = (n: string) => dialect.quoteIdentifier(n);
+  // Read the catalog before the transaction: a PostgreSQL pool of one connection would otherwise wait
+  // on itself. A table created meanwhile by another process makes CREATE/RENAME fail and roll back.
+  const tables = await ctx.connection.listTables();
+  const exists = tables.includes(name);
+  if (exists && !options.replace) throw new TableExistsError(name);
   return ctx.connection.transaction(async (session) => {
-    const tables = await ctx.connection.listTables();
-    const exists = tables.includes(name);
-    if (exists && !options.replace) throw new TableExistsError(name);
     await ctx.metadata.ensure(session, tables);
-    const { staging } = await stage(session, ctx, kind, source, options);
-    // Build under a private name and swap at the end, so a replaced table stays readable (PostgreSQL
-    // readers only wait for the brief DROP/RENAME, not for the whole load).
-    const building = exists ? internalTableName('new') : name;
-    await session.run(createTableSql(dialect, building, kind.columns));
-    const stored = await session.run(
-      `INSERT INTO ${q(building)} (${columnList(dialect, kind.columns)}) ` +
-        dedupedStagingSelect(dialect, staging, kind.columns, kind.key, kind.winnerOrder),
-    );
-    await session.run(`DROP TABLE ${q(staging)}`);
-    if (exists) {
-      await session.run(`DROP TABLE ${q(name)}`);
-      await session.run(`ALTER TABLE ${q(building)} RENAME TO ${q(name)}`);
-    }
+    const { staging, staged, duplicates } = await stage(session, ctx, kind, source, options);
+    await promoteStaging(session, ctx, kind as Kind<unknown>, staging, name, exists);
     await createIndexIfNeeded(session, ctx, name, kind as Kind<unknown>);
+    const stored = staged - duplicates;
     await ctx.metadata.write(session, name, { ...metadata, type: kind.type }, stored);
     return stored;
   });
@@ -191,10 +222,9 @@ export async function appendEvents(
   const q = (n: string) => dialect.quoteIdentifier(n);
   return ctx.connection.transaction(async (session) => {
     const { staging, staged } = await stage(session, ctx, EVENTS, source, options);
-    const winners = dedupedStagingSelect(dialect, staging, EVENT_STAGING_COLUMNS, EVENT_KEY, '_proc');
     const inserted = await session.run(
       `INSERT INTO ${q(name)} (${columnList(dialect, EVENT_COLUMNS)}) SELECT ${columnList(dialect, EVENT_COLUMNS, 'w')} ` +
-        `FROM (${winners}) w WHERE NOT EXISTS (SELECT 1 FROM ${q(name)} t WHERE ${keyMatch(dialect, EVENT_KEY, 't', 'w')})`,
+        `FROM ${q(staging)} w WHERE NOT EXISTS (SELECT 1 FROM ${q(name)} t WHERE ${keyMatch(dialect, EVENT_KEY, 't', 'w')})`,
     );
     await session.run(`DROP TABLE ${q(staging)}`);
     await finishAppend(session, ctx, name, extra);
@@ -218,22 +248,17 @@ export async function appendProfiles(
   const { dialect } = ctx.connection;
   const q = (n: string) => dialect.quoteIdentifier(n);
   return ctx.connection.transaction(async (session) => {
+    // After `stage`, the staging table holds exactly one winner per distinct_id.
     const { staging, staged } = await stage(session, ctx, PROFILES, source, options);
-    const winnersTable = internalTableName('win');
-    await session.run(
-      `CREATE TABLE ${q(winnersTable)} AS ` +
-        dedupedStagingSelect(dialect, staging, PROFILE_STAGING_COLUMNS, ['distinct_id'], 'last_seen'),
-    );
     const updated = await session.run(
-      `DELETE FROM ${q(name)} WHERE EXISTS (SELECT 1 FROM ${q(winnersTable)} w ` +
+      `DELETE FROM ${q(name)} WHERE EXISTS (SELECT 1 FROM ${q(staging)} w ` +
         `WHERE w.distinct_id = ${q(name)}.distinct_id ` +
         `AND NOT (${q(name)}.last_seen IS NOT NULL AND (w.last_seen IS NULL OR w.last_seen < ${q(name)}.last_seen)))`,
     );
     const written = await session.run(
       `INSERT INTO ${q(name)} (${columnList(dialect, PROFILE_COLUMNS)}) SELECT ${columnList(dialect, PROFILE_COLUMNS, 'w')} ` +
-        `FROM ${q(winnersTable)} w WHERE NOT EXISTS (SELECT 1 FROM ${q(name)} t WHERE t.distinct_id = w.distinct_id)`,
+        `FROM ${q(staging)} w WHERE NOT EXISTS (SELECT 1 FROM ${q(name)} t WHERE t.distinct_id = w.distinct_id)`,
     );
-    await session.run(`DROP TABLE ${q(winnersTable)}`);
     await session.run(`DROP TABLE ${q(staging)}`);
     await finishAppend(session, ctx, name, extra);
     return { inserted: written - updated, updated, duplicates: staged - written };

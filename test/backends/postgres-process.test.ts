@@ -6,7 +6,7 @@
  * repository so that `pg` resolves from node_modules.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -122,6 +122,11 @@ describe.skipIf(!pgUrl)(
 
     afterAll(async () => {
       rmSync(OUT, { recursive: true, force: true });
+      try {
+        rmdirSync(dirname(OUT)); // .tmp/ itself, only if nothing else is in it
+      } catch {
+        // in use by someone else
+      }
       await admin?.end();
       if (dbUrl) await dropTestDatabase(dbUrl);
     });

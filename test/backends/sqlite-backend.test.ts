@@ -137,6 +137,7 @@ describe('sqlite backend: storage modes', () => {
       nativeParquet: false,
       cancelRunningStatement: false,
       dedupNeedsIndex: true,
+      cheapDropColumn: false,
     });
     const connection = await openSqlite();
     const native = connection.native as { prepare(sql: string): { pluck(): { get(): unknown } } };

@@ -40,6 +40,7 @@ export const DUCKDB_CAPABILITIES = Object.freeze({
   fileBased: true,
   nativeParquet: true,
   cancelRunningStatement: true,
+  cheapDropColumn: true,
 });
 
 /** Runs statements on one DuckDB connection, mapping errors and values. */

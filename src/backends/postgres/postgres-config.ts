@@ -1,4 +1,4 @@
-import type { SettingValue } from '../../backend/backend.js';
+import type { AppliedSetting, SettingValue } from '../../backend/backend.js';
 import { ConfigError } from '../../errors.js';
 
 /** PostgreSQL settings this backend applies, keyed as in `[database.postgresql]`. */
@@ -209,4 +209,48 @@ export function describeLocation(config: PostgresConfig, schema: string): string
   const host = config.host.includes(':') && !config.host.startsWith('/') ? `[${config.host}]` : config.host;
   const user = config.user === undefined ? '' : `${encodeURIComponent(config.user)}@`;
   return `postgres://${user}${host}:${config.port}/${config.database} (schema ${schema})`;
+}
+
+/**
+ * Every applied setting, read back from the server through `query` (a pooled client), each with the
+ * source of the requested value. The password and URL are listed only when set, masked. Besides the
+ * `database.postgresql.*` keys: `lock_timeout` and `read_only` (from the open request), `time_zone`
+ * and `server_version` (fixed by the backend / the server).
+ */
+export async function readAppliedSettings(
+  query: (sql: string, params: readonly unknown[]) => Promise<unknown[][]>,
+  config: PostgresConfig,
+  poolSize: number,
+): Promise<AppliedSetting[]> {
+  const rows = await query(
+    `SELECT current_user, current_database(), current_schema(), inet_server_port(),
+            (SELECT setting FROM pg_catalog.pg_settings WHERE name = 'statement_timeout'),
+            (SELECT setting FROM pg_catalog.pg_settings WHERE name = 'lock_timeout'),
+            current_setting('default_transaction_read_only'),
+            current_setting('server_version'),
+            current_setting('TimeZone'),
+            coalesce((SELECT ssl FROM pg_catalog.pg_stat_ssl WHERE pid = pg_backend_pid()), false)`,
+    [],
+  );
+  const [user, database, schema, port, statementTimeout, lockTimeout, readOnly, version, timeZone, ssl] =
+    rows[0] ?? [];
+  const text = (value: unknown) => (value === null || value === undefined ? '' : String(value));
+  const out: AppliedSetting[] = [];
+  const add = (key: Key, value: unknown) =>
+    out.push({ key: postgresKey(key), value: text(value), source: config.sources[key] ?? 'default' });
+  if (config.secretsSet.url) add('url', '********');
+  add('host', config.host); // the server cannot tell which name reached it
+  add('port', port ?? config.port); // NULL over a Unix socket
+  add('user', user);
+  if (config.secretsSet.password) add('password', '********');
+  add('database', database);
+  add('schema', schema);
+  add('sslmode', `${config.sslmode} (ssl ${ssl === true ? 'on' : 'off'})`);
+  add('pool_size', poolSize);
+  add('statement_timeout', statementTimeout);
+  out.push({ key: 'lock_timeout', value: text(lockTimeout), source: 'option' });
+  out.push({ key: 'read_only', value: text(readOnly), source: 'option' });
+  out.push({ key: 'time_zone', value: text(timeZone), source: 'engine' });
+  out.push({ key: 'server_version', value: text(version), source: 'engine' });
+  return out;
 }

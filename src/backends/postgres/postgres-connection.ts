@@ -13,7 +13,7 @@ import type { ColumnDef, WriteValue } from '../../backend/column-types.js';
 import type { ResultColumn, ResultSet } from '../../backend/result-set.js';
 import { BackendUnavailableError, DatabaseClosedError, MixpanelDataError, QueryError } from '../../errors.js';
 import { throwIfAborted } from '../../util/abort.js';
-import { type PostgresConfig, postgresKey } from './postgres-config.js';
+import { type PostgresConfig, postgresKey, readAppliedSettings } from './postgres-config.js';
 import { POSTGRES_BUILTIN_TYPE_NAMES, postgresDialect } from './postgres-dialect.js';
 import { isConnectionFailure, mapPostgresError } from './postgres-errors.js';
 import {
@@ -33,6 +33,7 @@ export const POSTGRES_CAPABILITIES = Object.freeze({
   cancelRunningStatement: true,
   // A row store: the engine's NOT EXISTS anti-joins need a B-tree on the key to stay fast.
   dedupNeedsIndex: true,
+  cheapDropColumn: true,
 });
 
 /** What the connection needs from `open()`. */
@@ -415,47 +416,9 @@ export class PostgresConnection extends PostgresSessionBase implements BackendCo
     return describePostgresTable(this.catalog(), this.#init.schema, table);
   }
 
-  /**
-   * Values read back from a pooled client (so they are what statements actually run with), with the
-   * source of the requested value. The password and URL are listed only as set or not, masked.
-   */
+  /** Settings read back from a pooled client, so they are what statements actually run with. */
   async settings(): Promise<AppliedSetting[]> {
-    const rows = await this.catalog()(
-      `SELECT current_user, current_database(), current_schema(), inet_server_port(),
-              (SELECT setting FROM pg_catalog.pg_settings WHERE name = 'statement_timeout'),
-              (SELECT setting FROM pg_catalog.pg_settings WHERE name = 'lock_timeout'),
-              current_setting('default_transaction_read_only'),
-              current_setting('server_version'),
-              current_setting('TimeZone'),
-              coalesce((SELECT ssl FROM pg_catalog.pg_stat_ssl WHERE pid = pg_backend_pid()), false)`,
-      [],
-    );
-    const [user, database, schema, port, statementTimeout, lockTimeout, readOnly, version, timeZone, ssl] =
-      rows[0] ?? [];
-    const { config } = this.#init;
-    const source = (key: string) => config.sources[key] ?? 'default';
-    const out: AppliedSetting[] = [];
-    const add = (key: string, value: unknown, src = source(key)) =>
-      out.push({
-        key: postgresKey(key),
-        value: value === null || value === undefined ? '' : String(value),
-        source: src,
-      });
-    if (config.secretsSet.url) add('url', '********');
-    add('host', config.host);
-    add('port', port ?? config.port);
-    add('user', user);
-    if (config.secretsSet.password) add('password', '********');
-    add('database', database);
-    add('schema', schema);
-    add('sslmode', `${config.sslmode} (ssl ${ssl === true ? 'on' : 'off'})`);
-    add('pool_size', this.#init.pool.options.max);
-    add('statement_timeout', statementTimeout);
-    out.push({ key: 'lock_timeout', value: String(lockTimeout ?? ''), source: 'option' });
-    out.push({ key: 'read_only', value: String(readOnly ?? ''), source: 'option' });
-    out.push({ key: 'time_zone', value: String(timeZone ?? ''), source: 'engine' });
-    out.push({ key: 'server_version', value: String(version ?? ''), source: 'engine' });
-    return out;
+    return readAppliedSettings(this.catalog(), this.#init.config, this.#init.pool.options.max ?? 0);
   }
 
   /**

@@ -25,6 +25,7 @@ const SQLITE_CAPABILITIES: BackendCapabilities = Object.freeze({
   cancelRunningStatement: false,
   // A row store: the dedup anti-join needs a B-tree index on the event key.
   dedupNeedsIndex: true,
+  cheapDropColumn: false,
 });
 
 /** The file name inside an ephemeral database's temporary directory. */

@@ -66,6 +66,15 @@ export class MetadataStore {
     await session.run(`DELETE FROM ${this.#table} WHERE table_name = ${this.#p(1)}`, [table]);
   }
 
+  /** Moves the row of `from` to `to`, dropping any row `to` had. */
+  async rename(session: Session, from: string, to: string): Promise<void> {
+    await session.run(`DELETE FROM ${this.#table} WHERE table_name = ${this.#p(1)}`, [to]);
+    await session.run(
+      `UPDATE ${this.#table} SET table_name = ${this.#p(1)}, updated_at = ${this.#p(2)} WHERE table_name = ${this.#p(3)}`,
+      [to, new Date(), from],
+    );
+  }
+
   /** The row for `table`, or null. */
   async read(session: Session, table: string): Promise<StoredTableMetadata | null> {
     const { rows } = await session.query(

@@ -87,4 +87,6 @@ export interface AppendResult {
   readonly updated: number;
   /** Records skipped as duplicates (already stored, or repeated within the source). */
   readonly duplicates: number;
+  /** Events only: stored rows removed by `replaceRange` before the insert. Otherwise 0. */
+  readonly replaced: number;
 }

@@ -10,6 +10,7 @@ import type {
 } from '../backend/backend.js';
 import { loadBackend } from '../backend/backend-registry.js';
 import type { ResultSet } from '../backend/result-set.js';
+import type { SqlDialect } from '../backend/sql-dialect.js';
 import type { Config } from '../config/index.js';
 import { ReadOnlyError, TableNotFoundError, UnsupportedError } from '../errors.js';
 import { toArrowTable } from '../query/arrow-table.js';
@@ -35,6 +36,7 @@ import {
   createTable,
   EVENTS,
   PROFILES,
+  renameTable as renameTableIn,
 } from './table-writes.js';
 import { WriteQueue } from './write-queue.js';
 
@@ -167,6 +169,11 @@ export class StorageEngine implements AsyncDisposable {
     return this.#backend.location;
   }
 
+  /** The SQL dialect of the backend (identifier quoting, placeholders, type names). */
+  get dialect(): SqlDialect {
+    return this.#backend.dialect;
+  }
+
   get readOnly(): boolean {
     return this.#backend.readOnly;
   }
@@ -242,6 +249,15 @@ export class StorageEngine implements AsyncDisposable {
     assertUserTableName(name);
     return this.#write('append to a table', () =>
       appendProfiles(this.#context(), name, source, options, options),
+    );
+  }
+
+  /** Renames a table with its metadata, atomically; `replace` drops an existing target in the same transaction. */
+  async renameTable(from: string, to: string, options: { replace?: boolean } = {}): Promise<void> {
+    assertUserTableName(from);
+    assertUserTableName(to);
+    return this.#write('rename a table', () =>
+      renameTableIn(this.#context(), from, to, options.replace ?? false),
     );
   }
 

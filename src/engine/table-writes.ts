@@ -19,6 +19,7 @@ import {
   EVENT_COLUMNS,
   EVENT_KEY,
   EVENT_STAGING_COLUMNS,
+  METADATA_TABLE,
   PROFILE_COLUMNS,
   PROFILE_STAGING_COLUMNS,
 } from './table-schemas.js';
@@ -165,6 +166,12 @@ export interface AppendMetadata {
   readonly fromDate?: string | null;
   readonly toDate?: string | null;
   readonly fetchedAt?: Date;
+  /**
+   * Events only: delete the stored events with `from <= event_time < to` in the same transaction,
+   * before inserting. This is how a re-fetched day replaces its old copy as a unit (late events,
+   * Mixpanel's background compaction and identity merges all change a day after it was fetched).
+   */
+  readonly replaceRange?: { readonly from: Date; readonly to: Date };
 }
 
 function widen(
@@ -222,13 +229,19 @@ export async function appendEvents(
   const q = (n: string) => dialect.quoteIdentifier(n);
   return ctx.connection.transaction(async (session) => {
     const { staging, staged } = await stage(session, ctx, EVENTS, source, options);
+    const replaced = extra.replaceRange
+      ? await session.run(
+          `DELETE FROM ${q(name)} WHERE event_time >= ${dialect.placeholder(1)} AND event_time < ${dialect.placeholder(2)}`,
+          [extra.replaceRange.from, extra.replaceRange.to],
+        )
+      : 0;
     const inserted = await session.run(
       `INSERT INTO ${q(name)} (${columnList(dialect, EVENT_COLUMNS)}) SELECT ${columnList(dialect, EVENT_COLUMNS, 'w')} ` +
         `FROM ${q(staging)} w WHERE NOT EXISTS (SELECT 1 FROM ${q(name)} t WHERE ${keyMatch(dialect, EVENT_KEY, 't', 'w')})`,
     );
     await session.run(`DROP TABLE ${q(staging)}`);
     await finishAppend(session, ctx, name, extra);
-    return { inserted, updated: 0, duplicates: staged - inserted };
+    return { inserted, updated: 0, duplicates: staged - inserted, replaced };
   });
 }
 
@@ -261,6 +274,25 @@ export async function appendProfiles(
     );
     await session.run(`DROP TABLE ${q(staging)}`);
     await finishAppend(session, ctx, name, extra);
-    return { inserted: written - updated, updated, duplicates: staged - written };
+    return { inserted: written - updated, updated, duplicates: staged - written, replaced: 0 };
+  });
+}
+
+/** Renames a table and its metadata row in one transaction (optionally replacing the target). */
+export async function renameTable(
+  ctx: WriteContext,
+  from: string,
+  to: string,
+  replace: boolean,
+): Promise<void> {
+  const tables = await ctx.connection.listTables();
+  if (!tables.includes(from)) throw new TableNotFoundError(from);
+  const targetExists = tables.includes(to);
+  if (targetExists && !replace) throw new TableExistsError(to);
+  const q = (n: string) => ctx.connection.dialect.quoteIdentifier(n);
+  await ctx.connection.transaction(async (session) => {
+    if (targetExists) await session.run(`DROP TABLE ${q(to)}`);
+    await session.run(`ALTER TABLE ${q(from)} RENAME TO ${q(to)}`);
+    if (tables.includes(METADATA_TABLE)) await ctx.metadata.rename(session, from, to);
   });
 }

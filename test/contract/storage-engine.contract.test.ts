@@ -247,9 +247,9 @@ describe.each(harnesses)('StorageEngine contract on $name', (h) => {
         ),
       ).toBe('Paris');
       const again = await s.appendEventsTable('events', events(10));
-      expect(again).toEqual({ inserted: 10, updated: 0, duplicates: 0 });
+      expect(again).toEqual({ inserted: 10, updated: 0, duplicates: 0, replaced: 0 });
       const twice = await s.appendEventsTable('events', [...events(10), ...events(5, 10)]);
-      expect(twice).toEqual({ inserted: 5, updated: 0, duplicates: 10 });
+      expect(twice).toEqual({ inserted: 5, updated: 0, duplicates: 10, replaced: 0 });
       expect(await s.executeScalar('SELECT count(*) FROM events')).toBe(19);
       expect((await s.getMetadata('events')).rowCount).toBe(19);
     });
@@ -262,7 +262,12 @@ describe.each(harnesses)('StorageEngine contract on $name', (h) => {
         { event_name: 'Tap', event_time: 1717236000000, distinct_id: '', properties: { x: 2 } },
       ];
       expect(await s.createEventsTable('events', noIds, { type: 'events' })).toBe(3);
-      expect(await s.appendEventsTable('events', noIds)).toEqual({ inserted: 0, updated: 0, duplicates: 3 });
+      expect(await s.appendEventsTable('events', noIds)).toEqual({
+        inserted: 0,
+        updated: 0,
+        duplicates: 3,
+        replaced: 0,
+      });
       const ids = await s.executeObjects('SELECT DISTINCT insert_id FROM events');
       expect(ids).toHaveLength(3);
       expect(await s.executeScalar("SELECT count(*) FROM events WHERE distinct_id = ''")).toBe(1);
@@ -343,7 +348,7 @@ describe.each(harnesses)('StorageEngine contract on $name', (h) => {
         { distinct_id: 'b', last_seen: '2024-03-01T00:00:00Z', properties: { v: 'newer' } },
         { distinct_id: 'c', properties: { v: 'new' } },
       ]);
-      expect(result).toEqual({ inserted: 1, updated: 1, duplicates: 1 });
+      expect(result).toEqual({ inserted: 1, updated: 1, duplicates: 1, replaced: 0 });
       const rows = await s.executeObjects(
         "SELECT distinct_id, properties->>'v' AS v FROM people ORDER BY distinct_id",
       );
@@ -378,6 +383,45 @@ describe.each(harnesses)('StorageEngine contract on $name', (h) => {
         break;
       }
       expect(await s.executeScalar('SELECT count(*) FROM events')).toBe(25_000);
+    });
+
+    it('replaces a time range atomically on append (a re-fetched day replaces its old copy)', async () => {
+      await using s = await fresh();
+      // 300 events one second apart from 2024-06-01T00:00:00Z.
+      await s.createEventsTable('events', events(300), {
+        type: 'events',
+        fromDate: '2024-06-01',
+        toDate: '2024-06-01',
+      });
+      const from = new Date(Date.UTC(2024, 5, 1, 0, 1, 40)); // event 100
+      const to = new Date(Date.UTC(2024, 5, 1, 0, 3, 20)); // event 200 (exclusive)
+      const refetched = [...events(50, 100)]; // the range now holds only half of its old events
+      const result = await s.appendEventsTable('events', refetched, {
+        replaceRange: { from, to },
+        toDate: '2024-06-02',
+      });
+      expect(result).toEqual({ inserted: 50, updated: 0, duplicates: 0, replaced: 100 });
+      expect(await s.executeScalar('SELECT count(*) FROM events')).toBe(250);
+      const meta = await s.getMetadata('events');
+      expect([meta.rowCount, meta.fromDate, meta.toDate]).toEqual([250, '2024-06-01', '2024-06-02']);
+      await expect(
+        s.appendEventsTable('events', failingAfter(10), {
+          replaceRange: { from: new Date(0), to: new Date(Date.UTC(2030, 0)) },
+        }),
+      ).rejects.toThrow('source failed');
+      expect(await s.executeScalar('SELECT count(*) FROM events')).toBe(250);
+    });
+
+    it('renames a table with its metadata, replacing the target only when asked', async () => {
+      await using s = await fresh();
+      await s.createEventsTable('fresh', events(7), { type: 'events', fromDate: '2024-06-09' });
+      await s.createEventsTable('events', events(3), { type: 'events' });
+      await expect(s.renameTable('fresh', 'events')).rejects.toBeInstanceOf(TableExistsError);
+      await s.renameTable('fresh', 'events', { replace: true });
+      expect((await s.listTables()).map((t) => [t.name, t.rowCount, t.fromDate])).toEqual([
+        ['events', 7, '2024-06-09'],
+      ]);
+      await expect(s.renameTable('missing', 'other')).rejects.toBeInstanceOf(TableNotFoundError);
     });
 
     it('drops a table together with its metadata', async () => {

@@ -1,6 +1,7 @@
 // Deterministic, Mixpanel-shaped events for benchmarks: the property mix of a real export
 // (SDK defaults, a few custom properties, a 19-digit id), about 350 bytes of JSON each.
 const EVENTS = ['Page View', 'Purchase', 'Sign Up', 'Add To Cart', 'Search', 'Share'];
+const PLANS = ['free', 'team', 'business', 'enterprise'];
 const CITIES = ['Lyon', 'Paris', 'Berlin', 'New York', 'São Paulo', 'Tokyo'];
 
 export function* mixpanelEvents(n) {
@@ -23,6 +24,7 @@ export function* mixpanelEvents(n) {
         $current_url: `https://example.com/page/${i % 100}`,
         utm_source: i % 3 === 0 ? 'news' : null,
         amount: (i % 1000) / 10,
+        plan: PLANS[i % PLANS.length],
         account_id: 3928097563762691601n + BigInt(i % 1000),
       },
     };

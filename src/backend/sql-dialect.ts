@@ -12,7 +12,58 @@ export interface SqlDialect {
   nullSafeEquals(left: string, right: string): string;
   /** SQL text that extracts the JSON member `key` of `column` as text (`->>`). `key` is bound. */
   jsonExtractText(column: string, keyPlaceholder: string): string;
+  /**
+   * SQL text that extracts the top-level member of the JSON object in `column` whose key is the
+   * bound text at `keyPlaceholder`, compared literally (keys starting with `$`, holding dots,
+   * slashes or quotes are plain keys, never paths). The result is text on every engine: strings
+   * unquoted, numbers with their stored digits, booleans `true`/`false`, objects and arrays as JSON
+   * text; NULL when the member is missing, is JSON null, or `column` is not an object. `column` may
+   * be written more than once, so it must be a column reference, never text holding a placeholder.
+   */
+  jsonMemberText(column: string, keyPlaceholder: string): string;
+  /**
+   * The members of the JSON object in `column`, one row each, as a FROM item to `CROSS JOIN` after
+   * the table holding `column` (it refers to that column laterally). NULL and non-object JSON yield
+   * no rows. `alias` names the FROM item and must be a plain lower-case identifier. `column` may be
+   * written more than once, so it must be a column reference, never text holding a placeholder.
+   */
+  jsonObjectMembers(column: string, alias: string): JsonMembersSql;
+  /**
+   * `expression` (a TIMESTAMP holding UTC time) as ISO-8601 text with milliseconds and `Z`
+   * (`2024-06-01T10:00:00.000Z`), identical on every engine. NULL stays NULL.
+   */
+  timestampText(expression: string): string;
+  /**
+   * `expression` (text) under code-point ordering, for ORDER BY, min and max that agree on every
+   * engine whatever the database's default collation is.
+   */
+  binaryCollation(expression: string): string;
+  /**
+   * The family of a column type as the catalog spells it (`getSchema()` types), deciding how the
+   * value can be aggregated and rendered as text. Unknown types are `other`.
+   */
+  columnFamily(catalogType: string): ColumnFamily;
 }
+
+/** Portable JSON value types, the spelling `jsonObjectMembers` reports on every engine. */
+export type JsonValueType = 'string' | 'number' | 'boolean' | 'object' | 'array' | 'null';
+
+/** SQL pieces that list the members of a JSON object column (see `SqlDialect.jsonObjectMembers`). */
+export interface JsonMembersSql {
+  /** The FROM item, aliased, to write after `CROSS JOIN`. */
+  readonly from: string;
+  /** Text expression: the member's key exactly as stored (case and a leading `$` kept). */
+  readonly key: string;
+  /** Text expression: the member value's {@link JsonValueType}. */
+  readonly valueType: string;
+}
+
+/**
+ * What a column holds, independent of the engine's type names: `number` (integers, decimals,
+ * floats), `text`, `boolean`, `timestamp` (UTC wall-clock), `date`, `json`, or `other` (blobs,
+ * arrays, zoned times the engine renders its own way...).
+ */
+export type ColumnFamily = 'number' | 'text' | 'boolean' | 'timestamp' | 'date' | 'json' | 'other';
 
 /** Double-quote quoting shared by all three engines (they all follow the SQL standard here). */
 export function quoteIdentifierStandard(name: string): string {

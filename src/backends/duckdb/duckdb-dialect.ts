@@ -1,5 +1,5 @@
 import type { ColumnType } from '../../backend/column-types.js';
-import { quoteIdentifierStandard, type SqlDialect } from '../../backend/sql-dialect.js';
+import { type ColumnFamily, quoteIdentifierStandard, type SqlDialect } from '../../backend/sql-dialect.js';
 
 const TYPE_NAMES: Readonly<Record<ColumnType, string>> = {
   string: 'VARCHAR',
@@ -18,4 +18,41 @@ export const duckdbDialect: SqlDialect = {
   typeName: (type) => TYPE_NAMES[type],
   nullSafeEquals: (left, right) => `${left} IS NOT DISTINCT FROM ${right}`,
   jsonExtractText: (column, keyPlaceholder) => `(${column} ->> ${keyPlaceholder})`,
+  // `->>` reads a key starting with `$` as a JSONPath ('$browser' fails to bind), so the key is
+  // turned into a JSON Pointer in SQL (RFC 6901: `~` → `~0`, `/` → `~1`), which is always literal.
+  // The object check keeps a pointer like `/0` from indexing into an array document.
+  jsonMemberText: (column, keyPlaceholder) =>
+    `(CASE WHEN json_type(${column}) = 'OBJECT' THEN json_extract_string(${column}, '/' || ` +
+    `replace(replace(CAST(${keyPlaceholder} AS VARCHAR), '~', '~0'), '/', '~1')) END)`,
+  jsonObjectMembers: (column, alias) => ({
+    from: `json_each(CASE WHEN json_type(${column}) = 'OBJECT' THEN ${column} END) AS ${alias}`,
+    key: `${alias}.key`,
+    // json_each reports DuckDB type names; everything besides these five is a number
+    // (BIGINT, UBIGINT, DOUBLE, HUGEINT).
+    valueType:
+      `(CASE ${alias}.type WHEN 'VARCHAR' THEN 'string' WHEN 'BOOLEAN' THEN 'boolean' ` +
+      `WHEN 'OBJECT' THEN 'object' WHEN 'ARRAY' THEN 'array' WHEN 'NULL' THEN 'null' ELSE 'number' END)`,
+  }),
+  timestampText: (expression) => `strftime(${expression}, '%Y-%m-%dT%H:%M:%S.%gZ')`,
+  // Explicit, because a user's `SET default_collation` would otherwise change the order.
+  binaryCollation: (expression) => `(${expression} COLLATE "binary")`,
+  columnFamily: (catalogType) => duckdbColumnFamily(catalogType),
 };
+
+const NUMBER_TYPES =
+  /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL(\(\d+,\d+\))?)$/;
+
+/**
+ * DuckDB catalog type names (`information_schema` spelling) → family. TIMESTAMP WITH TIME ZONE is
+ * `other`: strftime would render it in the session's time zone, not UTC.
+ */
+function duckdbColumnFamily(catalogType: string): ColumnFamily {
+  const type = catalogType.trim().toUpperCase();
+  if (NUMBER_TYPES.test(type)) return 'number';
+  if (type === 'VARCHAR' || type.startsWith('VARCHAR(')) return 'text';
+  if (type === 'BOOLEAN') return 'boolean';
+  if (/^TIMESTAMP(_S|_MS|_NS)?$/.test(type)) return 'timestamp';
+  if (type === 'DATE') return 'date';
+  if (type === 'JSON') return 'json';
+  return 'other';
+}

@@ -1,5 +1,5 @@
 import type { ColumnType } from '../../backend/column-types.js';
-import { quoteIdentifierStandard, type SqlDialect } from '../../backend/sql-dialect.js';
+import { type ColumnFamily, quoteIdentifierStandard, type SqlDialect } from '../../backend/sql-dialect.js';
 
 const TYPE_NAMES: Readonly<Record<ColumnType, string>> = Object.freeze({
   string: 'TEXT',
@@ -21,7 +21,36 @@ export const postgresDialect: SqlDialect = Object.freeze({
   nullSafeEquals: (left: string, right: string) => `(${left} IS NOT DISTINCT FROM ${right})`,
   // The key is cast so `->>` resolves to the text-key operator even when the parameter's type is unknown.
   jsonExtractText: (column: string, keyPlaceholder: string) => `(${column} ->> ${keyPlaceholder}::text)`,
+  // `->>` with a text key is always a literal key on PostgreSQL; the object check keeps `->>` on an
+  // array document from failing or indexing.
+  jsonMemberText: (column: string, keyPlaceholder: string) =>
+    `(CASE WHEN jsonb_typeof(${column}) = 'object' THEN ${column} ->> ${keyPlaceholder}::text END)`,
+  // Set-returning functions in FROM are implicitly LATERAL. jsonb_each raises on a non-object, hence
+  // the CASE (jsonb_each(NULL) yields no rows); jsonb_typeof already uses the portable names.
+  jsonObjectMembers: (column: string, alias: string) => ({
+    from: `jsonb_each(CASE WHEN jsonb_typeof(${column}) = 'object' THEN ${column} END) AS ${alias}`,
+    key: `${alias}.key`,
+    valueType: `jsonb_typeof(${alias}.value)`,
+  }),
+  // Every session runs with TimeZone=UTC, so TIMESTAMPTZ renders in UTC too.
+  timestampText: (expression: string) => `to_char(${expression}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+  // The database's default collation may be a locale (en_US sorts 'a' before 'B'); "C" is byte order.
+  binaryCollation: (expression: string) => `(${expression} COLLATE "C")`,
+  columnFamily: (catalogType: string) => postgresColumnFamily(catalogType),
 });
+
+/** PostgreSQL type labels (as `postgresTypeLabel` writes them) → family; arrays are `other`. */
+function postgresColumnFamily(catalogType: string): ColumnFamily {
+  const type = catalogType.trim().toUpperCase();
+  if (/^(SMALLINT|INTEGER|BIGINT|REAL|DOUBLE PRECISION|NUMERIC(\(\d+(,\d+)?\))?)$/.test(type))
+    return 'number';
+  if (/^(TEXT|NAME|(VARCHAR|CHAR)(\(\d+\))?)$/.test(type)) return 'text';
+  if (type === 'BOOLEAN') return 'boolean';
+  if (/^TIMESTAMP(TZ)?(\(\d\))?$/.test(type)) return 'timestamp';
+  if (type === 'DATE') return 'date';
+  if (type === 'JSON' || type === 'JSONB') return 'json';
+  return 'other';
+}
 
 /** `format_type()` spellings → the names the dialect writes, so catalog and result types read alike. */
 const LABELS: Readonly<Record<string, string>> = Object.freeze({

@@ -56,3 +56,15 @@ export {
   UnsupportedError,
 } from './errors.js';
 export { PACKAGE_VERSION } from './version.js';
+export type {
+  FetchChunkResult,
+  FetchEventsOptions,
+  FetchProfilesOptions,
+  FetchProfilesResult,
+  FetchProgress,
+  FetchResult,
+  StreamEventsOptions,
+  StreamProfilesOptions,
+} from './workspace/fetch-types.js';
+export { Workspace } from './workspace/workspace.js';
+export type { WorkspaceClientOptions, WorkspaceOptions } from './workspace/workspace-options.js';

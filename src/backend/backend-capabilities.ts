@@ -23,6 +23,25 @@ export interface BackendCapabilities {
    * staging table can become the final table without copying its rows. SQLite rewrites the table.
    */
   readonly cheapDropColumn: boolean;
+  /**
+   * The engine parses Mixpanel export JSONL natively (DuckDB's `read_json`), so a fetch can land the
+   * raw lines in a file and load it without parsing and re-encoding each event in JavaScript.
+   * Backends with this flag implement {@link BackendConnection.stageMixpanelExport}.
+   */
+  readonly nativeMixpanelExport: boolean;
+  /**
+   * The engine reads and writes Parquet and CSV files itself, and the connection exposes that as
+   * {@link BackendConnection.fileIo} (DuckDB's `COPY … TO` and `read_parquet`). Without it, shared
+   * code streams rows out and lets another engine with this ability write the file. Default false.
+   */
+  readonly nativeFileIo: boolean;
+  /**
+   * The connection backs the whole database up with the engine's own tool
+   * ({@link BackendConnection.backupTo}) and its factory restores it
+   * ({@link BackendFactory.restoreBackup}): DuckDB `EXPORT DATABASE`, SQLite's online backup,
+   * PostgreSQL `pg_dump`/`pg_restore`. Without it, backups are portable table exports. Default false.
+   */
+  readonly nativeBackup: boolean;
 }
 
 /** Conservative defaults: a backend opts in to each ability. */
@@ -34,4 +53,7 @@ export const DEFAULT_CAPABILITIES: BackendCapabilities = Object.freeze({
   cancelRunningStatement: false,
   dedupNeedsIndex: false,
   cheapDropColumn: false,
+  nativeMixpanelExport: false,
+  nativeFileIo: false,
+  nativeBackup: false,
 });

@@ -98,6 +98,100 @@ export interface BackendConnection extends Session, AsyncDisposable {
   stats(tables: readonly { name: string; rows: number }[]): Promise<StorageStats>;
   /** Closes the connection; idempotent. Ephemeral databases are removed. */
   close(): Promise<void>;
+  /**
+   * Only with `capabilities.nativeMixpanelExport`: inserts the events of a Mixpanel export JSONL
+   * file into an existing events staging table (columns of `EVENT_STAGING_COLUMNS`), deriving
+   * insert ids for events without one; resolves to the rows staged. Runs on `session`.
+   */
+  stageMixpanelExport?(
+    session: Session,
+    staging: string,
+    path: string,
+    options: { timeInMs: boolean },
+  ): Promise<number>;
+  /**
+   * The engine's own file reader and writer. Present only when `capabilities.nativeFileIo`;
+   * default absent, and shared code then streams rows through JavaScript instead.
+   */
+  readonly fileIo?: BackendFileIo;
+  /**
+   * Backs the whole database up with the engine's own tool, writing its files inside `directory`
+   * (which exists and is empty). Present only when `capabilities.nativeBackup`; default absent (backups
+   * are then portable table exports). May reject with `UnsupportedError` when the tool is missing at
+   * run time, which callers treat like an absent member.
+   */
+  backupTo?(directory: string, options?: NativeBackupOptions): Promise<NativeBackup>;
+}
+
+/** File formats the import and export paths know. */
+export type FileFormat = 'parquet' | 'csv' | 'jsonl';
+
+/** Compression codecs: Parquet takes all four; CSV and JSON lines take `gzip` and `none`. */
+export type FileCompression = 'zstd' | 'snappy' | 'gzip' | 'none';
+
+/** Where a native export writes, in which format. */
+export interface NativeFileTarget {
+  /** Absolute path of the file to (over)write. */
+  readonly path: string;
+  readonly format: FileFormat;
+  readonly compression: FileCompression;
+  /**
+   * Keep the rows in the order the query (or spool) yields them. Default true. A table has no order:
+   * `false` lets the writer emit rows as its threads finish them, in much less memory.
+   */
+  readonly ordered?: boolean;
+}
+
+/**
+ * A JSON-lines spool written by shared code and converted by a native writer: one object per line
+ * with keys `c0 … cN` (the position in `columns`, so column names never reach SQL text unquoted).
+ * Values: timestamps and dates as ISO-8601 text, 64-bit integers as bare digits, JSON columns as JSON
+ * *strings* holding the document's text, NULL as `null`.
+ */
+export interface SpoolFile {
+  readonly path: string;
+  /** The output columns, by position; their names label the written file's columns. */
+  readonly columns: readonly ColumnDef[];
+}
+
+/** The engine's own file reader and writer (capability `nativeFileIo`). */
+export interface BackendFileIo {
+  /** Writes the rows of `sql` (its `params` bound) to `target` (Parquet or CSV); resolves to the rows written. */
+  exportQuery(
+    sql: string,
+    params: SqlParams,
+    target: NativeFileTarget,
+    options?: StatementOptions,
+  ): Promise<number>;
+  /** Converts a {@link SpoolFile} into `target` without holding it in memory; resolves to the rows written. */
+  convertSpool(spool: SpoolFile, target: NativeFileTarget, options?: StatementOptions): Promise<number>;
+  /** Streams the rows of a Parquet file in batches, values following the value rule. */
+  readParquet(
+    path: string,
+    options?: StatementOptions & { readonly batchRows?: number },
+  ): AsyncIterable<ResultSet>;
+}
+
+/** Options of a native backup or restore. */
+export interface NativeBackupOptions {
+  readonly signal?: AbortSignal;
+  /** Directory holding the engine's command-line tools (`pg_dump`, `pg_restore`). Default: searched. */
+  readonly toolDirectory?: string;
+}
+
+/** What a native backup wrote: how, and which files (relative to the backup directory). */
+export interface NativeBackup {
+  /** e.g. `duckdb-export-database`, `sqlite-online-backup`, `pg_dump`. */
+  readonly method: string;
+  readonly files: readonly string[];
+  /** Backend-specific facts the restore needs (the dumped schema name...), JSON-safe. */
+  readonly details: Readonly<Record<string, string | number | boolean | null>>;
+}
+
+/** Options of {@link BackendFactory.restoreBackup}. */
+export interface NativeRestoreOptions extends NativeBackupOptions {
+  /** Overwrite an existing database. Default false: an existing one is refused. */
+  readonly force?: boolean;
 }
 
 /** A configured value with its origin, as the config layer hands it to a backend. */
@@ -124,4 +218,16 @@ export interface BackendFactory {
   readonly name: BackendName;
   readonly capabilities: BackendCapabilities;
   open(request: OpenRequest): Promise<BackendConnection>;
+  /**
+   * Restores a backup made by this backend's {@link BackendConnection.backupTo} from `directory`
+   * into the database `request` describes (persistent mode), atomically where the engine allows.
+   * Refuses an existing database unless `options.force`. Present only when
+   * `capabilities.nativeBackup`; default absent.
+   */
+  restoreBackup?(
+    directory: string,
+    backup: NativeBackup,
+    request: OpenRequest,
+    options?: NativeRestoreOptions,
+  ): Promise<void>;
 }

@@ -11,11 +11,16 @@ import type {
 import { loadBackend } from '../backend/backend-registry.js';
 import type { ResultSet } from '../backend/result-set.js';
 import type { SqlDialect } from '../backend/sql-dialect.js';
+import type { BackupOptions, BackupResult } from '../backup/backup-types.js';
 import type { Config } from '../config/index.js';
 import { ReadOnlyError, TableNotFoundError, UnsupportedError } from '../errors.js';
+import type { ExportOptions, ExportResult } from '../io/export-types.js';
+import type { ImportOptions, ImportResult } from '../io/import-types.js';
+import type { TableLoad } from '../io/load-table.js';
 import { toArrowTable } from '../query/arrow-table.js';
 import { resolveBackend } from './backend-settings.js';
 import { MetadataStore } from './metadata-store.js';
+import type { MixpanelExportFile } from './mixpanel-export-file.js';
 import type { RecordSource } from './record-batches.js';
 import type {
   AppendResult,
@@ -174,6 +179,11 @@ export class StorageEngine implements AsyncDisposable {
     return this.#backend.dialect;
   }
 
+  /** True when `create/appendEventsTable` accept a {@link MixpanelExportFile} (native JSON loading). */
+  get supportsMixpanelExportFiles(): boolean {
+    return this.#backend.capabilities.nativeMixpanelExport && this.#backend.stageMixpanelExport !== undefined;
+  }
+
   get readOnly(): boolean {
     return this.#backend.readOnly;
   }
@@ -205,7 +215,7 @@ export class StorageEngine implements AsyncDisposable {
    */
   async createEventsTable(
     name: string,
-    source: RecordSource<EventRecord>,
+    source: RecordSource<EventRecord> | MixpanelExportFile,
     metadata: TableMetadata = { type: 'events' },
     options: CreateTableOptions = {},
   ): Promise<number> {
@@ -231,7 +241,7 @@ export class StorageEngine implements AsyncDisposable {
   /** Appends events, skipping those already stored; reports how many were inserted and skipped. */
   async appendEventsTable(
     name: string,
-    source: RecordSource<EventRecord>,
+    source: RecordSource<EventRecord> | MixpanelExportFile,
     options: IngestOptions & AppendMetadata = {},
   ): Promise<AppendResult> {
     assertUserTableName(name);
@@ -391,6 +401,73 @@ export class StorageEngine implements AsyncDisposable {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  // ---- files, migration and backup (src/io, src/backup: loaded on first use) ----------------
+
+  /**
+   * Writes a table to a Parquet, CSV or JSON-lines file, streaming (memory holds one batch), plus a
+   * `<path>.meta.json` sidecar carrying its columns, row count and `_metadata` row. Parquet keeps
+   * types (timestamps as timestamps, JSON as JSON text); JSON lines use Mixpanel's own shapes for
+   * events and profiles, so the file re-imports losslessly. See docs/files-and-migration.md.
+   */
+  async exportTable(name: string, options: ExportOptions): Promise<ExportResult> {
+    const { exportTable } = await import('../io/export-table.js');
+    return exportTable({ storage: this, backend: this.#backend }, name, options);
+  }
+
+  /** Writes the result of a query to a file, like {@link exportTable} (one object per row in JSON lines). */
+  async exportQuery(
+    sql: string,
+    params: SqlParams | undefined,
+    options: ExportOptions,
+  ): Promise<ExportResult> {
+    const { exportQuery } = await import('../io/export-table.js');
+    return exportQuery({ storage: this, backend: this.#backend }, sql, params, options);
+  }
+
+  /**
+   * Imports a file into table `name` with the same validation, dedup and atomicity as a fetch:
+   * Mixpanel export JSON lines (gzip or not), flat JSON lines / CSV / Parquet with the table's
+   * columns, and this package's own exports (whose sidecar restores `_metadata` and is verified).
+   */
+  async importFile(name: string, path: string, options: ImportOptions = {}): Promise<ImportResult> {
+    assertUserTableName(name);
+    if (this.#backend.readOnly) throw new ReadOnlyError('import a file');
+    const { importFile } = await import('../io/import-file.js');
+    return importFile({ storage: this, backend: this.#backend }, name, path, options);
+  }
+
+  /**
+   * Creates (or with `replace`, atomically replaces) a table from records or rows, restoring a given
+   * `_metadata` row verbatim in the same transaction: the building block of migration and restore.
+   */
+  async loadTable(name: string, load: TableLoad, options: CreateTableOptions = {}): Promise<number> {
+    assertUserTableName(name);
+    return this.#write('load a table', async () => {
+      const { loadTable } = await import('../io/load-table.js');
+      return loadTable(this.#context(), name, load, options);
+    });
+  }
+
+  /** Overwrites the `_metadata` row of table `name` with exactly `metadata` (times and version included). */
+  async restoreMetadata(name: string, metadata: StoredTableMetadata): Promise<void> {
+    assertUserTableName(name);
+    return this.#write('restore metadata', async () => {
+      if (!(await this.#backend.listTables()).includes(name)) throw new TableNotFoundError(name);
+      const { restoreMetadataRow } = await import('../io/load-table.js');
+      return restoreMetadataRow(this.#context(), name, metadata);
+    });
+  }
+
+  /**
+   * Backs the database up into the new directory `directory` with the engine's own tool (DuckDB
+   * EXPORT DATABASE, SQLite online backup, pg_dump) or, without one, as table exports; writes a
+   * `manifest.json` with every table's row count and checksum. Same as `backupDatabase(this, directory)`.
+   */
+  async backup(directory: string, options: BackupOptions = {}): Promise<BackupResult> {
+    const { writeBackup } = await import('../backup/backup-database.js');
+    return writeBackup({ storage: this, backend: this.#backend }, directory, options);
   }
 }
 

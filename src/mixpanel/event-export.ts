@@ -65,6 +65,12 @@ export interface ExportAttempt {
   readonly request: ExportRequestInfo;
   /** The events of this attempt (single use). */
   readonly events: AsyncIterable<RawEvent>;
+  /**
+   * The same stream as batches of raw JSON lines, unparsed (single use; use `events` or `lines`,
+   * not both). Each line starts with `{` and ends with `}`, and `terminated early` fails the attempt
+   * as with `events`; full JSON validation is left to the consumer (e.g. DuckDB's `read_json`).
+   */
+  readonly lines: AsyncIterable<readonly string[]>;
   /** Events yielded so far by this attempt. */
   readonly linesRead: number;
   /** True once `events` has been read to the end without error. */
@@ -112,6 +118,14 @@ class Attempt implements ExportAttempt {
   }
 
   get events(): AsyncIterable<RawEvent> {
+    return this.#once(() => this.#stream());
+  }
+
+  get lines(): AsyncIterable<readonly string[]> {
+    return this.#once(() => this.#streamLines());
+  }
+
+  #once<T>(open: () => AsyncIterator<T>): AsyncIterable<T> {
     return {
       [Symbol.asyncIterator]: () => {
         if (this.#used) {
@@ -120,18 +134,14 @@ class Attempt implements ExportAttempt {
           );
         }
         this.#used = true;
-        return this.#stream();
+        return open();
       },
     };
   }
 
-  get started(): boolean {
-    return this.#used;
-  }
-
-  async *#stream(): AsyncGenerator<RawEvent> {
+  #spec(): CallSpec {
     const { info } = this.#prepared;
-    const spec: CallSpec = {
+    return {
       family: 'export',
       path: EXPORT_PATH,
       method: 'GET',
@@ -142,6 +152,64 @@ class Attempt implements ExportAttempt {
       signal: this.#prepared.signal,
       details: { fromDate: info.fromDate, toDate: info.toDate, attempt: this.attempt },
     };
+  }
+
+  /** Records a failure of this attempt (with its progress) and returns the error to throw. */
+  #fail(error: unknown): Error {
+    const failure =
+      error instanceof ApiError
+        ? withApiDetails(error, { linesRead: this.linesRead, attempt: this.attempt })
+        : error instanceof Error
+          ? error
+          : new Error(String(error));
+    this.failure = failure;
+    return failure;
+  }
+
+  async *#streamLines(): AsyncGenerator<readonly string[]> {
+    const spec = this.#spec();
+    let response: HttpResponse | undefined;
+    try {
+      response = await this.#runner.open(spec);
+      for await (const batch of readNdjsonLines(response.body)) {
+        const texts: string[] = [];
+        for (const line of batch) {
+          const text = line.text;
+          if (text === TERMINATED_EARLY) {
+            throw streamError(
+              spec,
+              `the server ended the stream with 'terminated early' at line ${line.lineNumber}`,
+              {
+                lineNumber: line.lineNumber,
+              },
+            );
+          }
+          // A cheap shape check catches cut or split records here, where a failure is still a
+          // retryable failure of the stream; the consumer's parser validates the rest.
+          if (text.charCodeAt(0) !== 123 || text.charCodeAt(text.length - 1) !== 125) {
+            throw streamError(spec, `line ${line.lineNumber} is not a JSON object`, {
+              lineNumber: line.lineNumber,
+            });
+          }
+          texts.push(text);
+        }
+        this.linesRead += texts.length;
+        if (texts.length > 0) yield texts;
+      }
+      this.completed = true;
+    } catch (error) {
+      throw this.#fail(error);
+    } finally {
+      response?.close();
+    }
+  }
+
+  get started(): boolean {
+    return this.#used;
+  }
+
+  async *#stream(): AsyncGenerator<RawEvent> {
+    const spec = this.#spec();
     let response: HttpResponse | undefined;
     try {
       response = await this.#runner.open(spec);
@@ -181,14 +249,7 @@ class Attempt implements ExportAttempt {
       }
       this.completed = true;
     } catch (error) {
-      const failure =
-        error instanceof ApiError
-          ? withApiDetails(error, { linesRead: this.linesRead, attempt: this.attempt })
-          : error instanceof Error
-            ? error
-            : new Error(String(error));
-      this.failure = failure;
-      throw failure;
+      throw this.#fail(error);
     } finally {
       response?.close();
     }
@@ -248,18 +309,38 @@ export async function* exportAttempts(
  * only when `consume` rejects with the failure of that attempt's own stream and the failure is
  * retryable; any other rejection is passed through at once.
  */
-export async function exportRange<T>(
+export function exportRange<T>(
   runner: RequestRunner,
   prepared: PreparedExport,
   consume: (events: AsyncIterable<RawEvent>, info: ExportAttemptInfo) => Promise<T>,
 ): Promise<T> {
+  return consumeAttempts(runner, prepared, (attempt) => consume(attempt.events, attemptInfo(attempt)));
+}
+
+/**
+ * {@link exportRange} over raw line batches instead of parsed events: `consume` gets
+ * `attempt.lines`. Same retry rule: only a failure of the attempt's own stream is retried.
+ */
+export function exportRangeLines<T>(
+  runner: RequestRunner,
+  prepared: PreparedExport,
+  consume: (lines: AsyncIterable<readonly string[]>, info: ExportAttemptInfo) => Promise<T>,
+): Promise<T> {
+  return consumeAttempts(runner, prepared, (attempt) => consume(attempt.lines, attemptInfo(attempt)));
+}
+
+function attemptInfo(attempt: ExportAttempt): ExportAttemptInfo {
+  return { attempt: attempt.attempt, maxAttempts: attempt.maxAttempts, request: attempt.request };
+}
+
+async function consumeAttempts<T>(
+  runner: RequestRunner,
+  prepared: PreparedExport,
+  consume: (attempt: ExportAttempt) => Promise<T>,
+): Promise<T> {
   for await (const attempt of exportAttempts(runner, prepared)) {
     try {
-      return await consume(attempt.events, {
-        attempt: attempt.attempt,
-        maxAttempts: attempt.maxAttempts,
-        request: attempt.request,
-      });
+      return await consume(attempt);
     } catch (error) {
       if (!causedBy(error, attempt.failure)) throw error;
       // Our own stream failed: loop, and the generator decides whether to retry.

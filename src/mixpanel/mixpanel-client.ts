@@ -18,6 +18,7 @@ import {
   exportAttempts,
   exportEvents,
   exportRange,
+  exportRangeLines,
   type MixpanelWarning,
   type PreparedExport,
   type RawEvent,
@@ -288,6 +289,17 @@ export class MixpanelClient {
    * Continuing the loop after an attempt that was neither read to the end nor failed throws
    * `InvalidArgumentError`.
    */
+  /**
+   * {@link exportRange} over raw JSON line batches (unparsed), for a consumer that validates and
+   * loads JSON itself, such as DuckDB's `read_json`. Write each attempt's lines as a unit.
+   */
+  exportRangeLines<T>(
+    params: ExportParams,
+    consume: (lines: AsyncIterable<readonly string[]>, info: ExportAttemptInfo) => Promise<T>,
+  ): Promise<T> {
+    return exportRangeLines(this.#runner, this.#prepareExport(params), consume);
+  }
+
   exportAttempts(params: ExportParams): AsyncGenerator<ExportAttempt> {
     return exportAttempts(this.#runner, this.#prepareExport(params));
   }

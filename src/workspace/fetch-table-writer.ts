@@ -1,3 +1,4 @@
+import type { MixpanelExportFile } from '../engine/mixpanel-export-file.js';
 import type { EventRecord, TableMetadata } from '../engine/records.js';
 import type { StorageEngine } from '../engine/storage-engine.js';
 
@@ -53,6 +54,11 @@ export class FetchTableWriter {
     this.#exists = options.exists;
   }
 
+  /** True when chunks can be handed over as Mixpanel export files (native JSON loading). */
+  get acceptsExportFiles(): boolean {
+    return this.#storage.supportsMixpanelExportFiles;
+  }
+
   /** True once the table exists (it existed, or a chunk created it). */
   get created(): boolean {
     return this.#exists;
@@ -72,12 +78,17 @@ export class FetchTableWriter {
     return { ready, release };
   }
 
+  /** Writes one chunk from a spooled Mixpanel export file (call only while holding a turn). */
+  writeFile(file: MixpanelExportFile, chunk: ChunkRange): Promise<ChunkWrite> {
+    return this.write(file, chunk, () => {});
+  }
+
   /**
    * Writes one chunk's records (call only while holding a turn). `onRead` receives the number of
    * records read so far from `records`.
    */
   async write(
-    records: AsyncIterable<EventRecord>,
+    records: AsyncIterable<EventRecord> | MixpanelExportFile,
     chunk: ChunkRange,
     onRead: (rows: number) => void,
   ): Promise<ChunkWrite> {

@@ -138,6 +138,9 @@ describe('sqlite backend: storage modes', () => {
       cancelRunningStatement: false,
       dedupNeedsIndex: true,
       cheapDropColumn: false,
+      nativeMixpanelExport: false,
+      nativeFileIo: false,
+      nativeBackup: true,
     });
     const connection = await openSqlite();
     const native = connection.native as { prepare(sql: string): { pluck(): { get(): unknown } } };

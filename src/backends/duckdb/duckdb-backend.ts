@@ -8,6 +8,7 @@ import { onProcessExit } from '../../util/exit-cleanup.js';
 import { duckdbInstanceOptions } from './duckdb-config.js';
 import { DUCKDB_CAPABILITIES, DuckDbConnection } from './duckdb-connection.js';
 import { isLockConflict, lockHolderPid, mapDuckDbError } from './duckdb-errors.js';
+import { restoreDuckDb } from './duckdb-file-backup.js';
 import { acquireInstance, releaseInstance } from './duckdb-instances.js';
 
 const LOCK_RETRY_MS = 100;
@@ -99,4 +100,5 @@ export const duckdbBackend: BackendFactory = {
       throw mapDuckDbError(error, `OPEN ${placement.path}`, placement.path);
     }
   },
+  restoreBackup: restoreDuckDb,
 };

@@ -3,7 +3,10 @@ import type { DuckDBConnection, DuckDBInstance, DuckDBResult } from '@duckdb/nod
 import type {
   AppliedSetting,
   BackendConnection,
+  BackendFileIo,
   CatalogColumn,
+  NativeBackup,
+  NativeBackupOptions,
   Session,
   SettingValue,
   SqlParams,
@@ -18,7 +21,10 @@ import { throwIfAborted } from '../../util/abort.js';
 import { DUCKDB_SETTING_NAMES } from './duckdb-config.js';
 import { duckdbDialect } from './duckdb-dialect.js';
 import { mapDuckDbError } from './duckdb-errors.js';
+import { backupDuckDb } from './duckdb-file-backup.js';
+import { createDuckDbFileIo } from './duckdb-file-io.js';
 import { describeDuckDbTable, duckDbTableBytes, listDuckDbTables } from './duckdb-introspector.js';
+import { stageMixpanelExportFile } from './duckdb-mixpanel-export.js';
 import { appendWithAppender } from './duckdb-table-writer.js';
 import { toDuckDbParam, toJsValue } from './duckdb-values.js';
 
@@ -41,6 +47,9 @@ export const DUCKDB_CAPABILITIES = Object.freeze({
   nativeParquet: true,
   cancelRunningStatement: true,
   cheapDropColumn: true,
+  nativeMixpanelExport: true,
+  nativeFileIo: true,
+  nativeBackup: true,
 });
 
 /** Runs statements on one DuckDB connection, mapping errors and values. */
@@ -106,6 +115,8 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
   readonly capabilities = DUCKDB_CAPABILITIES;
   readonly dialect = duckdbDialect;
   readonly readOnly: boolean;
+  /** COPY … TO and read_parquet (capability `nativeFileIo`). */
+  readonly fileIo: BackendFileIo;
   readonly #init: DuckDbConnectionInit;
   #closed = false;
   #inTransaction = false;
@@ -114,6 +125,13 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
     super(init.connection, init.location);
     this.#init = init;
     this.readOnly = init.readOnly;
+    this.fileIo = createDuckDbFileIo(this);
+  }
+
+  /** EXPORT DATABASE into `directory` (capability `nativeBackup`). */
+  backupTo(directory: string, options?: NativeBackupOptions): Promise<NativeBackup> {
+    if (this.#closed) throw new DatabaseClosedError();
+    return backupDuckDb(this, directory, options);
   }
 
   get native(): DuckDBConnection {
@@ -191,6 +209,11 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
       conn.closeSync();
       this.#inTransaction = false;
     }
+  }
+
+  stageMixpanelExport(session: Session, staging: string, path: string, options: { timeInMs: boolean }) {
+    if (this.#closed) throw new DatabaseClosedError();
+    return stageMixpanelExportFile(session, staging, path, options);
   }
 
   async listTables(): Promise<string[]> {

@@ -58,3 +58,8 @@ export function releaseInstance(path: string): void {
     entry.instance.closeSync();
   }
 }
+
+/** True while some StorageEngine of this process has `path` open. */
+export function isInstanceOpen(path: string): boolean {
+  return entries.has(path);
+}

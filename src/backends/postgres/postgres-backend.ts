@@ -10,6 +10,7 @@ import { describeLocation, type PostgresConfig, resolvePostgresConfig } from './
 import { POSTGRES_CAPABILITIES, PostgresConnection } from './postgres-connection.js';
 import { postgresDialect } from './postgres-dialect.js';
 import { mapPostgresError, sqlState } from './postgres-errors.js';
+import { restorePostgres } from './postgres-file-backup.js';
 import { type CatalogQuery, listEphemeralSchemas, schemaExists } from './postgres-introspector.js';
 import { POSTGRES_TYPE_PARSERS } from './postgres-values.js';
 
@@ -325,5 +326,8 @@ export const postgresBackend: BackendFactory = {
     } finally {
       if (!keepAdmin) await admin.end().catch(() => {});
     }
+  },
+  restoreBackup(directory, backup, request, options = {}) {
+    return restorePostgres(directory, backup, request, options, (r) => postgresBackend.open(r));
   },
 };

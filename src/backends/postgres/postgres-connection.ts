@@ -3,6 +3,8 @@ import type {
   AppliedSetting,
   BackendConnection,
   CatalogColumn,
+  NativeBackup,
+  NativeBackupOptions,
   Session,
   SqlParams,
   StatementOptions,
@@ -16,6 +18,7 @@ import { throwIfAborted } from '../../util/abort.js';
 import { type PostgresConfig, postgresKey, readAppliedSettings } from './postgres-config.js';
 import { POSTGRES_BUILTIN_TYPE_NAMES, postgresDialect } from './postgres-dialect.js';
 import { isConnectionFailure, mapPostgresError } from './postgres-errors.js';
+import { backupPostgres } from './postgres-file-backup.js';
 import {
   type CatalogQuery,
   describePostgresTable,
@@ -34,6 +37,8 @@ export const POSTGRES_CAPABILITIES = Object.freeze({
   // A row store: the engine's NOT EXISTS anti-joins need a B-tree on the key to stay fast.
   dedupNeedsIndex: true,
   cheapDropColumn: true,
+  // pg_dump / pg_restore (postgres-file-backup.ts); missing tools make backupTo reject with UnsupportedError.
+  nativeBackup: true,
 });
 
 /** What the connection needs from `open()`. */
@@ -441,6 +446,16 @@ export class PostgresConnection extends PostgresSessionBase implements BackendCo
       memoryBytes: null,
       tables: tables.map((t) => ({ name: t.name, rows: t.rows, bytes: bytes.get(t.name) ?? null })),
     };
+  }
+
+  /** `pg_dump` of the workspace schema into `directory` (capability `nativeBackup`). */
+  backupTo(directory: string, options?: NativeBackupOptions): Promise<NativeBackup> {
+    if (this.shared.closed) throw new DatabaseClosedError();
+    return backupPostgres(
+      { connection: this, config: this.#init.config, schema: this.#init.schema },
+      directory,
+      options,
+    );
   }
 
   /** Ends the pool (waiting for borrowed clients), then drops an ephemeral schema. Idempotent. */

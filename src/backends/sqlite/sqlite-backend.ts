@@ -10,6 +10,7 @@ import { onProcessExit } from '../../util/exit-cleanup.js';
 import { applySqliteConfig, type ResolvedSqliteConfig, resolveSqliteConfig } from './sqlite-config.js';
 import { SqliteConnection } from './sqlite-connection.js';
 import { mapSqliteError } from './sqlite-errors.js';
+import { restoreSqlite } from './sqlite-file-backup.js';
 
 /**
  * One file (or RAM) per database, one writer at a time across processes (file locks), readers
@@ -26,6 +27,8 @@ const SQLITE_CAPABILITIES: BackendCapabilities = Object.freeze({
   // A row store: the dedup anti-join needs a B-tree index on the event key.
   dedupNeedsIndex: true,
   cheapDropColumn: false,
+  // The online backup API (sqlite-file-backup.ts).
+  nativeBackup: true,
 });
 
 /** The file name inside an ephemeral database's temporary directory. */
@@ -154,4 +157,5 @@ export const sqliteBackend: BackendFactory = Object.freeze({
   name: 'sqlite',
   capabilities: SQLITE_CAPABILITIES,
   open,
+  restoreBackup: restoreSqlite,
 });

@@ -3,6 +3,8 @@ import type {
   AppliedSetting,
   BackendConnection,
   CatalogColumn,
+  NativeBackup,
+  NativeBackupOptions,
   Session,
   SqlParams,
   StatementOptions,
@@ -18,6 +20,7 @@ import { sleep, throwIfAborted } from '../../util/abort.js';
 import { type ResolvedSqliteConfig, readSqliteSettings } from './sqlite-config.js';
 import { sqliteDialect } from './sqlite-dialect.js';
 import { isLockError, mapSqliteError } from './sqlite-errors.js';
+import { backupSqlite } from './sqlite-file-backup.js';
 import { SqliteIntrospector } from './sqlite-introspector.js';
 import { EventLoopTurns, SqliteTableWriter } from './sqlite-table-writer.js';
 import { convertRows, toBindValue, type ValueReader, valueReaderFor } from './sqlite-values.js';
@@ -242,6 +245,12 @@ export class SqliteConnection implements BackendConnection {
       'read storage stats',
     );
     return { backend: 'sqlite', ...figures };
+  }
+
+  /** Online backup of the committed state into `directory` (capability `nativeBackup`). */
+  async backupTo(directory: string, options?: NativeBackupOptions): Promise<NativeBackup> {
+    this.#assertOpen();
+    return backupSqlite(this.#db, this.location, directory, options);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,81 @@
+// End-to-end fetch in its own process: `Workspace.fetchEvents` from the fake Mixpanel server (run as
+// a separate `mp fake-server` process, gzip JSONL over loopback) into one backend.
+// Usage: node bench/fetch-case.js EVENTS_PER_DAY DAYS BACKEND   → prints one JSON line.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Workspace } from '../dist/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const [perDayText, daysText, backend = 'duckdb'] = process.argv.slice(2);
+const perDay = Number(perDayText);
+const days = Number(daysText);
+const dir = mkdtempSync(join(tmpdir(), 'mp-bench-fetch-'));
+let peakRss = process.memoryUsage().rss;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 20);
+
+const server = spawn(
+  process.execPath,
+  [
+    join(here, '../dist/cli/main.js'),
+    'fake-server',
+    '--events',
+    String(perDay),
+    '--days',
+    String(days),
+    '--seed',
+    '3',
+  ],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
+try {
+  const first = await new Promise((resolve, reject) => {
+    createInterface({ input: server.stdout }).once('line', resolve);
+    server.once('exit', (code) => reject(new Error(`fake-server exited (${code})`)));
+  });
+  const fake = JSON.parse(first);
+  const env = {
+    MP_API_BASE_URL: fake.url,
+    MP_USERNAME: fake.username,
+    MP_SECRET: fake.secret,
+    MP_PROJECT_ID: fake.projectId,
+    MP_REGION: 'us',
+  };
+  const settings =
+    backend === 'postgres' ? { url: process.env.MP_BENCH_PG_URL, schema: `bench_fetch_${process.pid}` } : {};
+  const ws = new Workspace({ env, backend, path: join(dir, `fetch.${backend}`), settings });
+  const toDate = new Date(Date.UTC(2024, 5, 1) + (days - 1) * 86_400_000).toISOString().slice(0, 10);
+  const start = performance.now();
+  const result = await ws.fetchEvents({
+    name: 'events',
+    fromDate: '2024-06-01',
+    toDate,
+    parallel: true,
+    workers: 2,
+  });
+  const seconds = (performance.now() - start) / 1000;
+  if (backend === 'postgres')
+    await (await ws.storage()).execute(`DROP SCHEMA "bench_fetch_${process.pid}" CASCADE`);
+  await ws.close();
+  clearInterval(sampler);
+  console.log(
+    JSON.stringify({
+      case: 'fetch',
+      backend,
+      rows: result.rowsStored + result.duplicatesSkipped,
+      stored: result.rowsStored,
+      failedChunks: result.failedChunks,
+      seconds,
+      rowsPerSecond: Math.round((result.rowsStored + result.duplicatesSkipped) / seconds),
+      peakRssMb: Math.round(peakRss / 1048576),
+    }),
+  );
+} finally {
+  server.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,61 @@
+import { Presets, SingleBar } from 'cli-progress';
+import type { CliIo } from '../cli-io.js';
+import type { FetchProgress } from '../library.js';
+
+/** A progress display: updated from `onProgress`, stopped before the summary prints. */
+export interface Progress {
+  update(event: FetchProgress): void;
+  stop(): void;
+}
+
+const NO_PROGRESS: Progress = { update() {}, stop() {} };
+
+/** When to draw: a terminal on stderr, and neither `--quiet` nor `--no-progress`. */
+export interface ProgressOptions {
+  readonly quiet?: boolean;
+  readonly progress?: boolean;
+}
+
+/**
+ * A progress bar on stderr showing chunks done, rows, rows per second and the ETA, or a no-op when
+ * stderr is not a terminal (pipes and logs stay clean), with `--quiet` or with `--no-progress`.
+ */
+export function createProgress(io: CliIo, options: ProgressOptions, label: string): Progress {
+  if (options.quiet === true || options.progress === false || !(io.stderrIsTTY ?? io.isTTY))
+    return NO_PROGRESS;
+  const startedAt = Date.now();
+  const bar = new SingleBar(
+    {
+      format: `${label} [{bar}] {percentage}% | {value}/{total} chunks | {rows} rows | {rate} rows/s | ETA {eta_formatted}`,
+      stream: io.stderr,
+      // We only get here for a terminal; this lets the bar draw on whatever stream io.stderr is.
+      noTTYOutput: true,
+      hideCursor: true,
+      clearOnComplete: true,
+      fps: 8,
+      etaBuffer: 20,
+    },
+    Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update(event) {
+      const seconds = Math.max(0.001, (Date.now() - startedAt) / 1000);
+      const payload = {
+        rows: event.rows.toLocaleString('en-US'),
+        rate: Math.round(event.rows / seconds).toLocaleString('en-US'),
+      };
+      const total = Math.max(1, event.chunksTotal);
+      if (!started) {
+        bar.start(total, event.chunksDone, payload);
+        started = true;
+      } else {
+        bar.setTotal(total);
+        bar.update(event.chunksDone, payload);
+      }
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}

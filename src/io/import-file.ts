@@ -1,0 +1,238 @@
+import { basename } from 'node:path';
+import type { BackendFileIo } from '../backend/backend.js';
+import type { ColumnDef } from '../backend/column-types.js';
+import type { AppendResult, IngestOptions, StoredTableMetadata, TableType } from '../engine/records.js';
+import { FileNotFoundError, InvalidArgumentError } from '../errors.js';
+import { type ExportSidecar, readSidecar, sidecarPathFor } from './export-sidecar.js';
+import type { ExportContext } from './export-table.js';
+import { resolveFormat, resolvePathOption } from './file-options.js';
+import { assertFileExists, readParquet } from './file-readers.js';
+import {
+  eventRecords,
+  type FileObjects,
+  openFileObjects,
+  profileRecords,
+  tableRows,
+} from './import-records.js';
+import type { ImportOptions, ImportResult, ImportVerification } from './import-types.js';
+import { withNativeFileIo } from './native-file-io.js';
+import { tableChecksum } from './table-checksum.js';
+import { columnsFromTypeNames, KIND_COLUMNS, type TableKind } from './table-layout.js';
+
+const KINDS: readonly TableKind[] = ['events', 'profiles', 'other'];
+
+/** What one import wrote, before verification. */
+interface Written {
+  readonly inserted: number;
+  readonly updated: number;
+  readonly duplicates: number;
+  readonly metadataRestored: boolean;
+}
+
+function resolveType(option: unknown, sidecar: ExportSidecar | null): TableKind {
+  if (option !== undefined && !KINDS.includes(option as TableKind)) {
+    throw new InvalidArgumentError(`Invalid type ${JSON.stringify(option)}: use events, profiles or other.`, {
+      details: { option: 'type' },
+    });
+  }
+  if (option !== undefined && sidecar !== null && option !== sidecar.type) {
+    throw new InvalidArgumentError(
+      `type '${String(option)}' contradicts the sidecar, which says '${sidecar.type}'.`,
+      {
+        details: { option: 'type' },
+      },
+    );
+  }
+  const type = (option as TableKind | undefined) ?? sidecar?.type;
+  if (type === undefined) {
+    throw new InvalidArgumentError(
+      "Pass type ('events' or 'profiles'): the file has no sidecar saying what it holds.",
+      {
+        details: { option: 'type' },
+      },
+    );
+  }
+  return type;
+}
+
+function loadSidecar(file: string, option: string | false | undefined): ExportSidecar | null {
+  if (option === false) return null;
+  if (option !== undefined) {
+    const path = resolvePathOption(option, 'sidecar');
+    if (readSidecar(path) === null) throw new FileNotFoundError(path);
+    return readSidecar(path);
+  }
+  return readSidecar(sidecarPathFor(file));
+}
+
+/** Imports a file into table `name` (`storage.importFile`). */
+export async function importFile(
+  ctx: ExportContext,
+  name: string,
+  path: string,
+  options: ImportOptions = {},
+): Promise<ImportResult> {
+  const started = performance.now();
+  const file = resolvePathOption(path);
+  assertFileExists(file);
+  if (options.append && options.replace) {
+    throw new InvalidArgumentError('append and replace cannot be combined: choose one.', {
+      details: { option: 'replace' },
+    });
+  }
+  const format = resolveFormat(options.format, file);
+  const sidecar = loadSidecar(file, options.sidecar);
+  const type = resolveType(options.type, sidecar);
+  if (type === 'other' && options.append) {
+    throw new InvalidArgumentError('append works for events and profiles tables only.', {
+      details: { option: 'append' },
+    });
+  }
+  const counter = { read: 0 };
+  const ingest: IngestOptions = {
+    ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  const run = async (fileIo: BackendFileIo | null): Promise<Written> => {
+    const objects = await openFileObjects(file, format, fileIo, options.signal);
+    if (type === 'other') {
+      const columns = sidecar?.columns ?? (await parquetColumns(fileIo, file, format, options.signal));
+      const stored = await ctx.storage.loadTable(
+        name,
+        {
+          type: 'other',
+          columns,
+          rows: tableRows(objects, columns, counter),
+          metadata: sidecar?.metadata ?? null,
+        },
+        { ...ingest, replace: options.replace === true },
+      );
+      return { inserted: stored, updated: 0, duplicates: 0, metadataRestored: sidecar?.metadata != null };
+    }
+    return writeKind(ctx, { name, type, file }, objects, sidecar, options, ingest, counter);
+  };
+  const written = format === 'parquet' ? await withNativeFileIo(ctx.backend, run) : await run(null);
+  const verification =
+    options.append || sidecar === null ? null : await verify(ctx, name, type, sidecar, options.signal);
+  return {
+    table: name,
+    type,
+    format,
+    path: file,
+    rowsRead: counter.read,
+    ...written,
+    verification,
+    durationMs: Math.round(performance.now() - started),
+  };
+}
+
+async function writeKind(
+  ctx: ExportContext,
+  { name, type, file }: { name: string; type: TableType; file: string },
+  objects: FileObjects,
+  sidecar: ExportSidecar | null,
+  options: ImportOptions,
+  ingest: IngestOptions,
+  counter: { read: number },
+): Promise<Written> {
+  const { storage } = ctx;
+  const metadata: StoredTableMetadata | null = sidecar?.metadata?.type === type ? sidecar.metadata : null;
+  if (options.append) {
+    const range = { fromDate: metadata?.fromDate ?? null, toDate: metadata?.toDate ?? null };
+    const result: AppendResult =
+      type === 'events'
+        ? await storage.appendEventsTable(name, eventRecords(objects, options.timeInMs === true, counter), {
+            ...ingest,
+            ...range,
+          })
+        : await storage.appendProfilesTable(name, profileRecords(objects, counter), { ...ingest, ...range });
+    return { ...result, metadataRestored: false };
+  }
+  const create = { ...ingest, replace: options.replace === true };
+  let stored: number;
+  if (metadata !== null) {
+    stored =
+      type === 'events'
+        ? await storage.loadTable(
+            name,
+            { type, records: eventRecords(objects, options.timeInMs === true, counter), metadata },
+            create,
+          )
+        : await storage.loadTable(
+            name,
+            { type, records: profileRecords(objects, counter), metadata },
+            create,
+          );
+  } else {
+    const fresh = { type, source: `file:${basename(file)}` } as const;
+    stored =
+      type === 'events'
+        ? await storage.createEventsTable(
+            name,
+            eventRecords(objects, options.timeInMs === true, counter),
+            fresh,
+            create,
+          )
+        : await storage.createProfilesTable(name, profileRecords(objects, counter), fresh, create);
+  }
+  return {
+    inserted: stored,
+    updated: 0,
+    duplicates: counter.read - stored,
+    metadataRestored: metadata !== null,
+  };
+}
+
+/** The columns of a Parquet file from its first batch (another table imported without a sidecar). */
+async function parquetColumns(
+  fileIo: BackendFileIo | null,
+  file: string,
+  format: string,
+  signal: AbortSignal | undefined,
+): Promise<ColumnDef[]> {
+  if (format !== 'parquet' || fileIo === null) {
+    throw new InvalidArgumentError(
+      "Importing another table (type 'other') from CSV or JSON lines needs the export's sidecar for its columns.",
+      { details: { option: 'sidecar' } },
+    );
+  }
+  for await (const batch of readParquet(fileIo, file, signal))
+    return columnsFromTypeNames(batch.columns, batch.rows);
+  throw new InvalidArgumentError(
+    `${file} holds no rows to tell its columns from; import it with its sidecar.`,
+    {
+      details: { option: 'sidecar' },
+    },
+  );
+}
+
+/** Compares the imported table with its sidecar: row count, and checksum when the export had one. */
+async function verify(
+  ctx: ExportContext,
+  name: string,
+  type: TableKind,
+  sidecar: ExportSidecar,
+  signal: AbortSignal | undefined,
+): Promise<ImportVerification> {
+  const columns = type === 'other' ? sidecar.columns : KIND_COLUMNS[type];
+  if (sidecar.checksum !== null) {
+    const actual = await tableChecksum(ctx.storage, { name, columns }, signal ? { signal } : {});
+    return {
+      expectedRows: sidecar.rows,
+      actualRows: actual.rows,
+      expectedChecksum: sidecar.checksum,
+      actualChecksum: actual.checksum,
+      ok: actual.rows === sidecar.rows && actual.checksum === sidecar.checksum,
+    };
+  }
+  const q = ctx.storage.dialect.quoteIdentifier(name);
+  const actualRows = Number(await ctx.storage.executeScalar(`SELECT count(*) FROM ${q}`));
+  return {
+    expectedRows: sidecar.rows,
+    actualRows,
+    expectedChecksum: null,
+    actualChecksum: null,
+    ok: actualRows === sidecar.rows,
+  };
+}

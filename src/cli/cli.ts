@@ -1,7 +1,7 @@
-import { Command, InvalidArgumentError as CommanderArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError as CommanderArgumentError, Option } from 'commander';
 import type { CliIo } from './cli-io.js';
 import { BACKEND_NAMES, PACKAGE_VERSION, REGIONS } from './library.js';
-import { OUTPUT_FORMATS } from './output.js';
+import { FORMAT_CHOICES } from './output.js';
 
 /**
  * The `mp` command tree: commands, flags and help only. Each action lazily imports its command
@@ -40,7 +40,12 @@ export function buildProgram(io: CliIo): Command {
         BACKEND_NAMES,
       ),
     )
-    .addOption(new Option('--format <format>', 'output format (default: table)').choices(OUTPUT_FORMATS))
+    .addOption(
+      new Option(
+        '--format <format>',
+        'output format (default: table); mp export/import: the file format (parquet, csv, jsonl)',
+      ).choices(FORMAT_CHOICES),
+    )
     .option('--wait <seconds>', "wait this long for another mp's database lock", seconds)
     .option('-q, --quiet', 'no progress bars, summaries or notes (errors still print)')
     .option('-v, --verbose', 'stack traces and causes on errors')
@@ -53,6 +58,8 @@ export function buildProgram(io: CliIo): Command {
         'mp fetch events --from 2024-06-01 --to 2024-06-30',
         'mp query sql "SELECT event_name, count(*) FROM events GROUP BY 1" --format csv',
         'mp inspect tables',
+        'mp export events --output events.parquet',
+        'mp migrate --to-backend sqlite --to-path ./copy.sqlite',
       ]) +
         '\nExit codes: 0 ok, 1 error, 2 authentication, 3 invalid arguments, 4 not found, 5 rate limited,\n' +
         '6 database locked, 130 interrupted.\n',
@@ -61,6 +68,7 @@ export function buildProgram(io: CliIo): Command {
   addFetch(program, io);
   addQuery(program, io);
   addInspect(program, io);
+  addFiles(program, io);
   addAuth(program, io);
   addConfig(program, io);
 
@@ -443,6 +451,162 @@ function addInspect(program: Command, io: CliIo): void {
     .option('--force', 'do not ask')
     .addHelpText('after', examples(['mp inspect drop-all --type profiles --force']))
     .action(run('inspectDropAll'));
+}
+
+function addFiles(program: Command, io: CliIo): void {
+  program
+    .command('export')
+    .description(
+      'write a table (or a query result) to a Parquet, CSV or JSON-lines file, plus a .meta.json sidecar',
+    )
+    .argument('[table]', 'the table to export (or --query)')
+    .option('--query <sql>', 'export the result of this SQL instead of a table')
+    .requiredOption('-o, --output <path>', 'the file to write (its directory is created)')
+    .addOption(
+      new Option(
+        '--compression <codec>',
+        'parquet: zstd (default), snappy, gzip, none; csv/jsonl: gzip, none',
+      ).choices(['zstd', 'snappy', 'gzip', 'none']),
+    )
+    .option('--overwrite', 'replace an existing file')
+    .option('--checksum', "record the table's content checksum in the sidecar (hashes every row)")
+    .option('--no-sidecar', 'do not write <path>.meta.json')
+    .addHelpText(
+      'after',
+      '\nThe file format comes from the extension (.parquet, .csv[.gz], .jsonl/.ndjson/.json[.gz]), or from\n' +
+        '--format parquet|csv|jsonl. --format json prints the result object instead of the summary line.\n' +
+        "Opens the database read-only. Events and profiles as JSON lines use Mixpanel's own shapes.\n" +
+        examples([
+          'mp export events --output events.parquet',
+          'mp export events --output events.jsonl.gz',
+          'mp export profiles --output profiles.out --format csv --overwrite',
+          'mp export --query "SELECT event_name, count(*) AS n FROM events GROUP BY 1" --output counts.csv',
+          'mp --format json export events --output events.parquet --compression snappy',
+        ]),
+    )
+    .action(async (table: string | undefined, _opts, cmd: Command) => {
+      const { exportCommand } = await import('./commands/files.js');
+      await exportCommand({ ...cmd.optsWithGlobals(), ...(table === undefined ? {} : { table }) }, io);
+    });
+
+  program
+    .command('import')
+    .description(
+      'load a file (Mixpanel export, or an mp export) into a table, validated and deduplicated like a fetch',
+    )
+    .addArgument(new Argument('<type>', 'what the file holds').choices(['events', 'profiles', 'other']))
+    .argument('<file>', 'the file (Parquet, CSV, JSON lines; gzip allowed)')
+    .argument('[name]', 'table name (default: the type; required for other)')
+    .addOption(
+      new Option(
+        '--append',
+        'add to an existing table (events: dedup; profiles: newer last_seen wins)',
+      ).conflicts('replace'),
+    )
+    .addOption(new Option('--replace', 'replace an existing table atomically').conflicts('append'))
+    .option('--time-in-ms', "raw Mixpanel events whose 'time' is in milliseconds")
+    .option('--no-sidecar', 'ignore <file>.meta.json (no metadata restore, no verification)')
+    .option('--batch-size <n>', 'records per database batch (default 10000)', integer)
+    .addHelpText(
+      'after',
+      '\nThe file format comes from the name, or --format parquet|csv|jsonl; --format json prints the result\n' +
+        "object. An mp export's sidecar restores the table's metadata and verifies the row count (and checksum).\n" +
+        examples([
+          'mp import events mixpanel-export.json.gz',
+          'mp import events events.parquet events_copy',
+          'mp import events more.jsonl --append',
+          'mp import profiles profiles.csv --replace',
+          'mp import events export.jsonl raw_ms --time-in-ms',
+        ]),
+    )
+    .action(async (type: string, file: string, name: string | undefined, _opts, cmd: Command) => {
+      const { importCommand } = await import('./commands/files.js');
+      await importCommand(
+        { ...cmd.optsWithGlobals(), type, file, ...(name === undefined ? {} : { name }) },
+        io,
+      );
+    });
+
+  program
+    .command('migrate')
+    .description(
+      'copy every table of the current database into another backend, verified by row count and checksum',
+    )
+    .addOption(
+      new Option('--to-backend <name>', 'the target backend').choices(BACKEND_NAMES).makeOptionMandatory(),
+    )
+    .option('--to-path <file>', "the target's database file (DuckDB, SQLite)")
+    .option(
+      '--to-url <url>',
+      "the target's connection URL (PostgreSQL; default: the config's postgresql settings)",
+    )
+    .option('--to-schema <name>', "the target's schema (PostgreSQL; default: the config's)")
+    .option('--tables <names>', 'only these tables (comma-separated, repeatable)', list)
+    .option('--replace', 'replace target tables whose content differs (equal ones are skipped anyway)')
+    .option('--batch-size <n>', 'rows per batch (default 10000)', integer)
+    .addHelpText(
+      'after',
+      '\nThe source (--path/--backend) is opened read-only and never written. Each table is copied in one\n' +
+        'transaction and compared (rows and checksum on both sides); tables already equal are skipped, so\n' +
+        're-running an interrupted migration finishes it. Exit 1 when a table failed or differs.\n' +
+        examples([
+          'mp migrate --to-backend sqlite --to-path ./copy.sqlite',
+          'mp --path ./mp.duckdb migrate --to-backend postgres --to-url postgres://me@localhost/analytics',
+          'mp migrate --to-backend duckdb --to-path ./events-only.duckdb --tables events',
+        ]),
+    )
+    .action(async (_opts, cmd: Command) => {
+      const { migrateCommand } = await import('./commands/files.js');
+      await migrateCommand(cmd.optsWithGlobals(), io);
+    });
+
+  program
+    .command('backup')
+    .description(
+      "back the current database up into a new directory (the engine's own tool, or Parquet files)",
+    )
+    .argument('<out_dir>', 'the directory to create (must not exist)')
+    .addOption(
+      new Option(
+        '--method <method>',
+        "auto (default: native when possible), native (the engine's tool or an error), export (Parquet per table, restorable into any backend)",
+      ).choices(['auto', 'native', 'export']),
+    )
+    .option(
+      '--no-checksums',
+      "skip the manifest's per-table checksums (a restore then checks row counts only)",
+    )
+    .addHelpText(
+      'after',
+      examples([
+        'mp backup ./backup-2024-07-01',
+        'mp backup ./portable --method export',
+        'mp --backend postgres backup ./pg-backup',
+      ]),
+    )
+    .action(async (directory: string, _opts, cmd: Command) => {
+      const { backupCommand } = await import('./commands/files.js');
+      await backupCommand({ ...cmd.optsWithGlobals(), directory }, io);
+    });
+
+  program
+    .command('restore')
+    .description('restore a backup into the current --path/--backend database and verify every table')
+    .argument('<in_dir>', 'the backup directory')
+    .option('--force', 'overwrite an existing database (tables the backup lacks are dropped)')
+    .addHelpText(
+      'after',
+      '\nA native backup restores into the same backend; an --method export backup into any backend.\n' +
+        examples([
+          'mp --path ./restored.duckdb restore ./backup-2024-07-01',
+          'mp --path ./mp.db restore ./backup-2024-07-01 --force',
+          'mp --backend sqlite --path ./from-export.sqlite restore ./portable',
+        ]),
+    )
+    .action(async (directory: string, _opts, cmd: Command) => {
+      const { restoreCommand } = await import('./commands/files.js');
+      await restoreCommand({ ...cmd.optsWithGlobals(), directory }, io);
+    });
 }
 
 function addAuth(program: Command, io: CliIo): void {

@@ -1,6 +1,6 @@
 import type { CliIo } from './cli-io.js';
 import { type BackendName, InvalidArgumentError, Workspace } from './library.js';
-import type { OutputFormat } from './output.js';
+import { type FormatChoice, OUTPUT_FORMATS, type OutputFormat } from './output.js';
 
 /** Options every command accepts (declared once on the root command in `cli.ts`). */
 export interface GlobalOptions {
@@ -16,8 +16,11 @@ export interface GlobalOptions {
   readonly quiet?: boolean;
   /** `--verbose/-v`: stack traces and causes on error, notes about what was opened. */
   readonly verbose?: boolean;
-  /** `--format`: how data is printed. Default `table`. */
-  readonly format?: OutputFormat;
+  /**
+   * `--format`: how data is printed (default `table`); for `mp export`/`mp import`, `parquet`, `csv`
+   * and `jsonl` name the file's format instead.
+   */
+  readonly format?: FormatChoice;
   /** `--wait SECONDS`: how long to wait for another process's database lock. */
   readonly wait?: number;
   /** `--no-progress` sets this to false. */
@@ -26,7 +29,15 @@ export interface GlobalOptions {
 
 /** The format in effect. */
 export function formatOf(options: GlobalOptions): OutputFormat {
-  return options.format ?? 'table';
+  const format = options.format ?? 'table';
+  if (!(OUTPUT_FORMATS as readonly string[]).includes(format)) {
+    throw new InvalidArgumentError(
+      `--format ${format} names a file format: only 'mp export' and 'mp import' take it. ` +
+        `Output formats: ${OUTPUT_FORMATS.join(', ')}.`,
+      { details: { option: 'format' } },
+    );
+  }
+  return format as OutputFormat;
 }
 
 /** How a command uses the database. */

@@ -6,7 +6,7 @@ import { cellText, jsonText } from './output/json-value.js';
 import { RowWriter } from './output/row-writer.js';
 import { isRecord, type Tabular, toTabular } from './output/tabular.js';
 
-export { OUTPUT_FORMATS, type OutputFormat } from './output/formats.js';
+export { FORMAT_CHOICES, type FormatChoice, OUTPUT_FORMATS, type OutputFormat } from './output/formats.js';
 
 /**
  * Printing for every command: data goes to stdout in the chosen `--format`; summaries and notes go

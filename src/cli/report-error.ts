@@ -88,10 +88,15 @@ function hintFor(error: MixpanelDataError, _io: CliIo): string | undefined {
     case 'ABORTED':
       return 'Nothing was half-written: the interrupted write rolled back.';
     case 'TABLE_EXISTS':
-      return 'Pass --append to add to it, --replace to rebuild it, or --name for another table.';
+      // A MigrationError carries what moved: only --replace (or --tables) applies to mp migrate.
+      return Array.isArray(error.details.moved)
+        ? 'Pass --replace to overwrite the differing tables on the target, or --tables to leave them out.'
+        : 'Pass --append to add to it, --replace to rebuild it, or another table name (--name / NAME).';
     case 'TABLE_NOT_FOUND':
       return "List the tables with 'mp inspect tables'.";
     case 'INVALID_ARGUMENT':
+      if (error.details.option === 'force') return 'Pass --force to overwrite it.';
+      return "Run 'mp COMMAND --help' for usage and examples.";
     case 'UNSUPPORTED':
       return "Run 'mp COMMAND --help' for usage and examples.";
     case 'CONFIG_INVALID':

@@ -1,7 +1,15 @@
 import { basename } from 'node:path';
 import type { BackendFileIo } from '../backend/backend.js';
 import type { ColumnDef } from '../backend/column-types.js';
-import type { AppendResult, IngestOptions, StoredTableMetadata, TableType } from '../engine/records.js';
+import { MixpanelExportFile } from '../engine/mixpanel-export-file.js';
+import type { RecordSource } from '../engine/record-batches.js';
+import type {
+  AppendResult,
+  EventRecord,
+  IngestOptions,
+  StoredTableMetadata,
+  TableType,
+} from '../engine/records.js';
 import { FileNotFoundError, InvalidArgumentError } from '../errors.js';
 import { type ExportSidecar, readSidecar, sidecarPathFor } from './export-sidecar.js';
 import type { ExportContext } from './export-table.js';
@@ -16,6 +24,7 @@ import {
 } from './import-records.js';
 import type { ImportOptions, ImportResult, ImportVerification } from './import-types.js';
 import { withNativeFileIo } from './native-file-io.js';
+import { isNativeMixpanelJsonl } from './native-jsonl-eligibility.js';
 import { tableChecksum } from './table-checksum.js';
 import { columnsFromTypeNames, KIND_COLUMNS, type TableKind } from './table-layout.js';
 
@@ -138,44 +147,94 @@ async function writeKind(
 ): Promise<Written> {
   const { storage } = ctx;
   const metadata: StoredTableMetadata | null = sidecar?.metadata?.type === type ? sidecar.metadata : null;
+  const timeInMs = options.timeInMs === true;
+  // Raw Mixpanel export lines go to the engine's native JSON loader when it has one (DuckDB's
+  // read_json: no JavaScript parse per event); any other shape, gzip, restore annotations or wide
+  // integers take the lossless JavaScript path. Same validation, dedup and atomicity either way.
+  if (
+    type === 'events' &&
+    objects.jsonAsValues &&
+    storage.supportsMixpanelExportFiles &&
+    (await isNativeMixpanelJsonl(file, options.signal))
+  ) {
+    const source = new MixpanelExportFile(file, { timeInMs });
+    ingest = {
+      ...ingest,
+      onProgress: (rows: number) => {
+        counter.read = rows;
+        options.onProgress?.(rows);
+      },
+    };
+    return writeEvents(storage, name, file, source, metadata, options, ingest, counter);
+  }
+  if (type === 'events') {
+    return writeEvents(
+      storage,
+      name,
+      file,
+      eventRecords(objects, timeInMs, counter),
+      metadata,
+      options,
+      ingest,
+      counter,
+    );
+  }
   if (options.append) {
     const range = { fromDate: metadata?.fromDate ?? null, toDate: metadata?.toDate ?? null };
-    const result: AppendResult =
-      type === 'events'
-        ? await storage.appendEventsTable(name, eventRecords(objects, options.timeInMs === true, counter), {
-            ...ingest,
-            ...range,
-          })
-        : await storage.appendProfilesTable(name, profileRecords(objects, counter), { ...ingest, ...range });
+    const result: AppendResult = await storage.appendProfilesTable(name, profileRecords(objects, counter), {
+      ...ingest,
+      ...range,
+    });
     return { ...result, metadataRestored: false };
   }
   const create = { ...ingest, replace: options.replace === true };
-  let stored: number;
-  if (metadata !== null) {
-    stored =
-      type === 'events'
-        ? await storage.loadTable(
-            name,
-            { type, records: eventRecords(objects, options.timeInMs === true, counter), metadata },
-            create,
-          )
-        : await storage.loadTable(
-            name,
-            { type, records: profileRecords(objects, counter), metadata },
-            create,
-          );
-  } else {
-    const fresh = { type, source: `file:${basename(file)}` } as const;
-    stored =
-      type === 'events'
-        ? await storage.createEventsTable(
-            name,
-            eventRecords(objects, options.timeInMs === true, counter),
-            fresh,
-            create,
-          )
-        : await storage.createProfilesTable(name, profileRecords(objects, counter), fresh, create);
+  const stored =
+    metadata !== null
+      ? await storage.loadTable(
+          name,
+          { type: 'profiles', records: profileRecords(objects, counter), metadata },
+          create,
+        )
+      : await storage.createProfilesTable(
+          name,
+          profileRecords(objects, counter),
+          { type: 'profiles', source: `file:${basename(file)}` },
+          create,
+        );
+  return {
+    inserted: stored,
+    updated: 0,
+    duplicates: counter.read - stored,
+    metadataRestored: metadata !== null,
+  };
+}
+
+/** Writes an events table from records or a native export file: append, load with metadata, or create. */
+async function writeEvents(
+  storage: ExportContext['storage'],
+  name: string,
+  file: string,
+  source: RecordSource<EventRecord> | MixpanelExportFile,
+  metadata: StoredTableMetadata | null,
+  options: ImportOptions,
+  ingest: IngestOptions,
+  counter: { read: number },
+): Promise<Written> {
+  if (options.append) {
+    const range = { fromDate: metadata?.fromDate ?? null, toDate: metadata?.toDate ?? null };
+    const result = await storage.appendEventsTable(name, source, { ...ingest, ...range });
+    return { ...result, metadataRestored: false };
   }
+  const create = { ...ingest, replace: options.replace === true };
+  const stored =
+    metadata !== null
+      ? await storage.loadTable(name, { type: 'events', records: source, metadata }, create)
+      : await storage.createEventsTable(
+          name,
+          source,
+          { type: 'events', source: `file:${basename(file)}` },
+          create,
+        );
   return {
     inserted: stored,
     updated: 0,

@@ -2,6 +2,7 @@ import type { Session } from '../backend/backend.js';
 import type { ColumnDef, ColumnType } from '../backend/column-types.js';
 import type { SqlDialect } from '../backend/sql-dialect.js';
 import { MetadataStore } from '../engine/metadata-store.js';
+import type { MixpanelExportFile } from '../engine/mixpanel-export-file.js';
 import { type BatchCounter, type RecordSource, recordBatches } from '../engine/record-batches.js';
 import type {
   CreateTableOptions,
@@ -35,7 +36,7 @@ export interface TableColumn {
 export type TableLoad =
   | {
       readonly type: 'events';
-      readonly records: RecordSource<EventRecord>;
+      readonly records: RecordSource<EventRecord> | MixpanelExportFile;
       readonly metadata?: StoredTableMetadata | null;
     }
   | {

@@ -22,7 +22,7 @@ import { stringifyJson } from '../values/json-text.js';
  * fraction when the event has milliseconds (`1717236000.123`).
  */
 
-const RESTORE_KEY = '$mp_restore';
+export const RESTORE_KEY = '$mp_restore';
 
 interface Restore {
   absent: string[];

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { CliIo } from '../cli-io.js';
 import { signalOf } from '../defined.js';
-import { type GlobalOptions, withWorkspace } from '../global-options.js';
+import { formatOf, type GlobalOptions, withWorkspace } from '../global-options.js';
 import { dataDir } from '../library.js';
 import { createProgress } from '../output/progress.js';
 import { formatCount, formatDuration, printData, stderrPaint } from '../output.js';
@@ -59,7 +59,7 @@ export async function demo(options: DemoOptions, io: CliIo): Promise<void> {
     });
     await printData(
       io,
-      options.format ?? 'table',
+      formatOf(options),
       summary.breakdown.map((b) => ({
         event: b.event,
         count: b.count,

@@ -2,6 +2,15 @@
 export const OUTPUT_FORMATS = ['table', 'json', 'jsonl', 'csv', 'plain'] as const;
 
 /**
+ * What `--format` accepts: the output formats, plus `parquet`, which (like `csv` and `jsonl`) names
+ * the file's format for `mp export` and `mp import`. Every other command rejects `parquet`.
+ */
+export const FORMAT_CHOICES = [...OUTPUT_FORMATS, 'parquet'] as const;
+
+/** A `--format` value as parsed. */
+export type FormatChoice = (typeof FORMAT_CHOICES)[number];
+
+/**
  * - `table`: aligned columns for people (the default); long cells are cut with an ellipsis.
  * - `json`: one JSON array of objects (or one object / value); pretty-printed.
  * - `jsonl`: one JSON object per line.

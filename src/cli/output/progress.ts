@@ -59,3 +59,51 @@ export function createProgress(io: CliIo, options: ProgressOptions, label: strin
     },
   };
 }
+
+/** A progress line for work whose total is unknown (exports, imports, migrations): rows so far. */
+export interface RowProgress {
+  /** `rows` done so far in the current step; `step` names it (a table, a phase). */
+  update(rows: number, step?: string): void;
+  stop(): void;
+}
+
+const NO_ROW_PROGRESS: RowProgress = { update() {}, stop() {} };
+
+/**
+ * A counter on stderr (`label step: 12,345 rows | 40,000 rows/s`), drawn only where
+ * {@link createProgress} would draw a bar: a terminal, without `--quiet` or `--no-progress`.
+ */
+export function createRowProgress(io: CliIo, options: ProgressOptions, label: string): RowProgress {
+  if (options.quiet === true || options.progress === false || !(io.stderrIsTTY ?? io.isTTY))
+    return NO_ROW_PROGRESS;
+  const startedAt = Date.now();
+  const bar = new SingleBar(
+    {
+      format: `${label}{step} {rows} rows | {rate} rows/s`,
+      stream: io.stderr,
+      noTTYOutput: true,
+      hideCursor: true,
+      clearOnComplete: true,
+      fps: 8,
+    },
+    Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update(rows, step) {
+      const seconds = Math.max(0.001, (Date.now() - startedAt) / 1000);
+      const payload = {
+        step: step === undefined ? '' : ` ${step}:`,
+        rows: rows.toLocaleString('en-US'),
+        rate: Math.round(rows / seconds).toLocaleString('en-US'),
+      };
+      if (!started) {
+        bar.start(1, 0, payload);
+        started = true;
+      } else bar.update(0, payload);
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}

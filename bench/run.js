@@ -21,19 +21,26 @@ const scaleRows = quick ? 500_000 : 5_000_000;
 const seedRows = Math.max(10_000, Math.round(rows / 10));
 
 function runCase(kind, n, backend, env = {}) {
-  process.stderr.write(`… ${kind} ${backend} ${n.toLocaleString()} rows\n`);
-  const out = spawnSync(
-    process.execPath,
-    ['--expose-gc', join(here, 'ingest-case.js'), kind, String(n), backend],
-    {
-      env: { ...process.env, ...env },
-      encoding: 'utf8',
-      maxBuffer: 1 << 24,
-    },
-  );
+  return runScript('ingest-case.js', [kind, String(n), backend], { case: kind, backend, rows: n }, env);
+}
+
+/** Fetch cases take events per day over 30 days; `n` is the target total. */
+function runFetch(script, n, backend, env = {}) {
+  const perDay = String(Math.ceil(n / 30));
+  const args = script === 'fetch-case.js' ? [perDay, '30', backend] : [perDay, '30'];
+  return runScript(script, args, { case: script.replace('-case.js', ''), backend, rows: n }, env);
+}
+
+function runScript(script, args, label, env = {}) {
+  process.stderr.write(`… ${label.case} ${label.backend} ${label.rows.toLocaleString()} rows\n`);
+  const out = spawnSync(process.execPath, ['--expose-gc', join(here, script), ...args], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
   if (out.status !== 0) {
     process.stderr.write(out.stderr);
-    return { case: kind, backend, rows: n, error: `exit ${out.status}` };
+    return { ...label, error: `exit ${out.status}` };
   }
   return JSON.parse(out.stdout.trim().split('\n').pop());
 }
@@ -75,17 +82,22 @@ results.push(runCase('readjson', rows, 'duckdb'));
 results.push(runCase('engine', rows, 'duckdb'));
 results.push(runCase('seed', seedRows, 'duckdb'));
 results.push(runCase('engine', rows, 'sqlite'));
+results.push(runFetch('fetch-case.js', rows, 'duckdb'));
+results.push(runFetch('fetch-case.js', rows, 'sqlite'));
 const pg = await postgresUrl();
 if (pg) {
   try {
     results.push(runCase('engine', rows, 'postgres', { MP_BENCH_PG_URL: pg.url }));
+    results.push(runFetch('fetch-case.js', rows, 'postgres', { MP_BENCH_PG_URL: pg.url }));
   } finally {
     await pg.stop();
   }
 } else {
   process.stderr.write('PostgreSQL benchmark skipped: no MP_BENCH_PG_URL and no server binaries.\n');
 }
+results.push(runFetch('cli-fetch-case.js', rows, 'duckdb'));
 results.push(runCase('engine', scaleRows, 'duckdb'));
+results.push(runFetch('fetch-case.js', scaleRows, 'duckdb'));
 
 const byKey = (kind, backend, n) =>
   results.find((r) => r.case === kind && r.backend === backend && r.rows === n);
@@ -93,7 +105,14 @@ const engine = byKey('engine', 'duckdb', rows);
 const ceiling = byKey('readjson', 'duckdb', rows);
 const seed = byKey('seed', 'duckdb', seedRows);
 const scaled = byKey('engine', 'duckdb', scaleRows);
+// Fetched row counts are the fake's (about 30 × ceil(n / 30) minus late events), so pick by order.
+const [fetch1, fetch5] = results.filter((r) => r.case === 'fetch' && r.backend === 'duckdb' && !r.error);
 const ratios = {
+  fetchVsReadJsonCeiling:
+    fetch1 && ceiling ? +(fetch1.rowsPerSecond / ceiling.rowsPerSecond).toFixed(2) : null,
+  fetchVsSeedDesign: fetch1 && seed ? +(fetch1.rowsPerSecond / seed.rowsPerSecond).toFixed(1) : null,
+  fetchTimeGrowthAtScale: fetch1 && fetch5 ? +(fetch5.seconds / fetch1.seconds).toFixed(2) : null,
+  fetchRssGrowthAtScale: fetch1 && fetch5 ? +(fetch5.peakRssMb / fetch1.peakRssMb).toFixed(2) : null,
   engineVsReadJsonCeiling:
     engine && ceiling ? +(engine.rowsPerSecond / ceiling.rowsPerSecond).toFixed(2) : null,
   engineVsSeedDesign: engine && seed ? +(engine.rowsPerSecond / seed.rowsPerSecond).toFixed(1) : null,
@@ -106,14 +125,21 @@ const machine = {
   node: process.version,
 };
 
-console.log('\ncase       backend    rows        rows/s    peak RSS  JSON group-by');
+const ms = (v) => (v === undefined ? '' : `${v} ms`);
+console.log(
+  '\ncase       backend    rows         rows/s   peak RSS | per day  JSON grp  users  funnel | parquet out/in rows/s',
+);
 for (const r of results) {
   if (r.error) {
     console.log(`${r.case.padEnd(10)} ${r.backend.padEnd(10)} ${String(r.rows).padStart(9)}  ${r.error}`);
     continue;
   }
+  const rss = r.ingestPeakRssMb ?? r.peakRssMb;
+  const files = r.exportParquetRowsPerSecond
+    ? `${r.exportParquetRowsPerSecond.toLocaleString()} / ${r.importParquetRowsPerSecond.toLocaleString()}`
+    : '';
   console.log(
-    `${r.case.padEnd(10)} ${r.backend.padEnd(10)} ${r.rows.toLocaleString().padStart(9)} ${r.rowsPerSecond.toLocaleString().padStart(10)} ${`${r.peakRssMb} MB`.padStart(9)}  ${r.jsonGroupByMs === undefined ? '' : `${r.jsonGroupByMs} ms`}`,
+    `${r.case.padEnd(10)} ${r.backend.padEnd(10)} ${r.rows.toLocaleString().padStart(9)} ${r.rowsPerSecond.toLocaleString().padStart(10)} ${`${rss} MB`.padStart(9)} | ${ms(r.countPerEventPerDayMs).padStart(7)} ${ms(r.jsonGroupByMs).padStart(8)} ${ms(r.distinctUsersMs).padStart(6)} ${ms(r.funnelMs).padStart(7)} | ${files}`,
   );
 }
 console.log('\nratios (same run):', JSON.stringify(ratios));

@@ -47,7 +47,11 @@ try {
     MP_REGION: 'us',
   };
   const settings =
-    backend === 'postgres' ? { url: process.env.MP_BENCH_PG_URL, schema: `bench_fetch_${process.pid}` } : {};
+    backend === 'postgres'
+      ? { url: process.env.MP_BENCH_PG_URL, schema: `bench_fetch_${process.pid}` }
+      : backend === 'duckdb' && process.env.MP_BENCH_MEMORY_LIMIT
+        ? { memory_limit: process.env.MP_BENCH_MEMORY_LIMIT }
+        : {};
   const ws = new Workspace({ env, backend, path: join(dir, `fetch.${backend}`), settings });
   const toDate = new Date(Date.UTC(2024, 5, 1) + (days - 1) * 86_400_000).toISOString().slice(0, 10);
   const start = performance.now();

@@ -41,11 +41,9 @@ describe.each(harnesses)('StorageEngine contract on $name', (h) => {
         { event_name: 'Purchase', n: 100 },
         { event_name: 'Sign Up', n: 100 },
       ]);
+      // Placeholders follow the backend's own syntax; the dialect spells them.
       const rows = await s.executeRows(
-        'SELECT event_name, distinct_id FROM purchases WHERE insert_id = ?'.replace(
-          '?',
-          h.name === 'postgres' ? '$1' : '?',
-        ),
+        `SELECT event_name, distinct_id FROM purchases WHERE insert_id = ${s.dialect.placeholder(1)}`,
         ['ins-4'],
       );
       expect(rows.columns.map((c) => c.name)).toEqual(['event_name', 'distinct_id']);

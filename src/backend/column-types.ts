@@ -4,6 +4,17 @@
  */
 export type ColumnType = 'string' | 'timestamp' | 'json' | 'int64' | 'float64' | 'boolean' | 'date';
 
+/** Every {@link ColumnType}, for validating types read from files (sidecars, table loads). */
+export const COLUMN_TYPES: readonly ColumnType[] = Object.freeze([
+  'string',
+  'timestamp',
+  'json',
+  'int64',
+  'float64',
+  'boolean',
+  'date',
+]);
+
 /** One column of a table the engine creates. */
 export interface ColumnDef {
   readonly name: string;

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { ColumnDef, ColumnType } from '../backend/column-types.js';
+import { COLUMN_TYPES, type ColumnDef, type ColumnType } from '../backend/column-types.js';
 import type { StoredTableMetadata } from '../engine/records.js';
 import { InvalidArgumentError } from '../errors.js';
 import { parseJsonLossless, stringifyJson } from '../values/json-text.js';
@@ -22,15 +22,6 @@ import type { TableKind } from './table-layout.js';
  */
 
 export const SIDECAR_FORMAT = 'mixpanel-data/table-export';
-const COLUMN_TYPES: readonly ColumnType[] = [
-  'string',
-  'timestamp',
-  'json',
-  'int64',
-  'float64',
-  'boolean',
-  'date',
-];
 
 /** The parsed sidecar. */
 export interface ExportSidecar {

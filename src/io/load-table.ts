@@ -1,5 +1,5 @@
 import type { Session } from '../backend/backend.js';
-import type { ColumnDef, ColumnType } from '../backend/column-types.js';
+import { COLUMN_TYPES, type ColumnDef, type ColumnType } from '../backend/column-types.js';
 import type { SqlDialect } from '../backend/sql-dialect.js';
 import { MetadataStore } from '../engine/metadata-store.js';
 import type { MixpanelExportFile } from '../engine/mixpanel-export-file.js';
@@ -84,16 +84,6 @@ class VerbatimMetadataStore extends MetadataStore {
     ]);
   }
 }
-
-const COLUMN_TYPES: readonly ColumnType[] = [
-  'string',
-  'timestamp',
-  'json',
-  'int64',
-  'float64',
-  'boolean',
-  'date',
-];
 
 function checkColumns(columns: unknown): ColumnDef[] {
   if (!Array.isArray(columns) || columns.length === 0) {

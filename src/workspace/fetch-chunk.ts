@@ -19,11 +19,20 @@ export interface ChunkJob {
   attempts: number;
 }
 
+/** What every chunk of one fetch shares. */
+interface ChunkContext {
+  readonly client: MixpanelClient;
+  readonly writer: FetchTableWriter;
+  readonly progress: FetchProgressTracker;
+  readonly o: ResolvedFetchEvents;
+  readonly signal: AbortSignal;
+}
+
 /**
- * Exports one chunk and writes it as a unit. Each attempt opens its request at once and reads
- * ahead into a bounded buffer while it waits for the single writer; once its turn comes, the whole
- * chunk goes into ONE storage transaction. When the stream fails (even while still waiting), the
- * error reaches the client's `exportRange`, which rolls nothing forward and retries the range.
+ * Exports one chunk and writes it as a unit. Each attempt opens its request at once and lands or
+ * buffers its events while it waits for the single writer; once its turn comes, the whole chunk
+ * goes into ONE storage transaction. When the stream fails (even while still waiting), the error
+ * reaches the client's `exportRange*`, which rolls nothing forward and retries the range.
  */
 export function exportChunk(
   client: MixpanelClient,
@@ -33,12 +42,11 @@ export function exportChunk(
   job: ChunkJob,
   signal: AbortSignal,
 ): Promise<ChunkWrite> {
-  return writer.acceptsExportFiles
-    ? exportChunkViaFile(client, writer, progress, o, job, signal)
-    : exportChunkAsRecords(client, writer, progress, o, job, signal);
+  const ctx: ChunkContext = { client, writer, progress, o, signal };
+  return writer.acceptsExportFiles ? exportChunkViaFile(ctx, job) : exportChunkAsRecords(ctx, job);
 }
 
-function exportParams(o: ResolvedFetchEvents, job: ChunkJob, signal: AbortSignal) {
+function exportParams({ o, signal }: ChunkContext, job: ChunkJob) {
   return {
     fromDate: job.range.fromDate,
     toDate: job.range.toDate,
@@ -51,59 +59,65 @@ function exportParams(o: ResolvedFetchEvents, job: ChunkJob, signal: AbortSignal
 }
 
 /**
- * The fast lane for backends that parse JSON natively (DuckDB): each attempt lands its raw lines in
- * a temp file (no JavaScript parse), then waits for the single writer, which loads the file in ONE
- * transaction. Downloads of parallel chunks overlap on disk, not in memory. A chunk with integers
- * wider than 64 bits is loaded through the lossless JavaScript parser instead.
+ * Waits for the writer's next turn (or for `failed`, which gives the place up at once), runs
+ * `write`, then always releases the turn and clears the chunk's progress.
  */
-function exportChunkViaFile(
-  client: MixpanelClient,
-  writer: FetchTableWriter,
-  progress: FetchProgressTracker,
-  o: ResolvedFetchEvents,
+async function writeInTurn<T>(
+  { writer, progress, signal }: ChunkContext,
   job: ChunkJob,
-  signal: AbortSignal,
-): Promise<ChunkWrite> {
-  return client.exportRangeLines(exportParams(o, job, signal), async (lines, info) => {
+  failed: Promise<unknown> | null,
+  write: () => Promise<T>,
+): Promise<T> {
+  const turn = writer.reserve();
+  try {
+    await untilAborted(failed ? Promise.race([turn.ready, failed]) : turn.ready, signal, 'Fetching events');
+    return await write();
+  } finally {
+    turn.release();
+    progress.reading(job.index, 0);
+  }
+}
+
+/**
+ * The fast lane for backends that parse JSON natively (DuckDB): each attempt lands its raw lines in
+ * a temp file (no JavaScript parse), then the writer loads the file in ONE transaction. Downloads
+ * of parallel chunks overlap on disk, not in memory. A chunk with integers wider than 64 bits is
+ * loaded through the lossless JavaScript parser instead.
+ */
+function exportChunkViaFile(ctx: ChunkContext, job: ChunkJob): Promise<ChunkWrite> {
+  const { o, writer, progress, signal } = ctx;
+  return ctx.client.exportRangeLines(exportParams(ctx, job), async (lines, info) => {
     job.attempts = info.attempt;
     const chunk = await spoolLines(lines, signal, (n) => progress.reading(job.index, n));
-    const turn = writer.reserve();
     try {
-      await untilAborted(turn.ready, signal, 'Fetching events');
-      if (chunk.hasWideIntegers) {
-        const records = toEventRecords(readSpooledEvents(chunk), o.timeInMs);
-        return await writer.write(records, job.range, (rows) => progress.reading(job.index, rows));
-      }
-      return await writer.writeFile(new MixpanelExportFile(chunk.path, { timeInMs: o.timeInMs }), job.range);
+      return await writeInTurn(ctx, job, null, () =>
+        chunk.hasWideIntegers
+          ? writer.write(toEventRecords(readSpooledEvents(chunk), o.timeInMs), job.range, (rows) =>
+              progress.reading(job.index, rows),
+            )
+          : writer.writeFile(new MixpanelExportFile(chunk.path, { timeInMs: o.timeInMs }), job.range),
+      );
     } finally {
-      turn.release();
-      progress.reading(job.index, 0);
       chunk.remove();
     }
   });
 }
 
-function exportChunkAsRecords(
-  client: MixpanelClient,
-  writer: FetchTableWriter,
-  progress: FetchProgressTracker,
-  o: ResolvedFetchEvents,
-  job: ChunkJob,
-  signal: AbortSignal,
-): Promise<ChunkWrite> {
-  return client.exportRange(exportParams(o, job, signal), async (events, info) => {
+/** The record lane: events parsed losslessly in JavaScript, read ahead into a bounded buffer. */
+function exportChunkAsRecords(ctx: ChunkContext, job: ChunkJob): Promise<ChunkWrite> {
+  const { o, writer, progress } = ctx;
+  return ctx.client.exportRange(exportParams(ctx, job), async (events, info) => {
     job.attempts = info.attempt;
     const prefetch = new Prefetch(events, PREFETCH_RECORDS);
     prefetch.start();
-    const turn = writer.reserve();
     try {
-      // Give up the place in line at once if the stream fails or the fetch is aborted meanwhile.
-      await untilAborted(Promise.race([turn.ready, prefetch.failure]), signal, 'Fetching events');
-      const records = toEventRecords(prefetch, o.timeInMs);
-      return await writer.write(records, job.range, (rows) => progress.reading(job.index, rows));
+      // Gives up the place in line at once if the stream fails meanwhile.
+      return await writeInTurn(ctx, job, prefetch.failure, () =>
+        writer.write(toEventRecords(prefetch, o.timeInMs), job.range, (rows) =>
+          progress.reading(job.index, rows),
+        ),
+      );
     } finally {
-      turn.release();
-      progress.reading(job.index, 0);
       await prefetch.close();
     }
   });

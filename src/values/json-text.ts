@@ -25,13 +25,33 @@ export function stringifyJson(value: unknown): string {
       }
     }
   }
+  let text: string | undefined;
   try {
-    const text = JSON.stringify(copy ?? value);
-    return copy ? text.replace(MARKER_PATTERN, '$1') : text;
+    text = JSON.stringify(copy ?? value);
+    if (copy) text = text.replace(MARKER_PATTERN, '$1');
   } catch (error) {
     if (!(error instanceof TypeError) || !/BigInt/i.test(error.message)) throw error;
   }
-  return JSON.stringify(value, bigintMarkerReplacer).replace(MARKER_PATTERN, '$1');
+  text ??= JSON.stringify(value, bigintMarkerReplacer).replace(MARKER_PATTERN, '$1');
+  // JSON.stringify writes a lone UTF-16 surrogate as a `\udXXX` escape, which DuckDB and
+  // PostgreSQL reject as JSON. Such text (or a literal backslash before "ud", the only other way to
+  // get this substring) is rare, so only then is the value written again with lone surrogates
+  // replaced by U+FFFD, as UTF-8 encoding does for every other string the engine stores.
+  if (text.includes('\\ud')) {
+    text = JSON.stringify(value, wellFormedReplacer).replace(MARKER_PATTERN, '$1');
+  }
+  return text;
+}
+
+function wellFormedReplacer(key: string, value: unknown): unknown {
+  if (typeof value === 'string') return value.toWellFormed();
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && !isLosslessNumber(value)) {
+    const record = value as Record<string, unknown>;
+    if (Object.keys(record).some((k) => !k.isWellFormed())) {
+      return Object.fromEntries(Object.entries(record).map(([k, v]) => [k.toWellFormed(), v]));
+    }
+  }
+  return bigintMarkerReplacer(key, value);
 }
 
 const TOKEN = `mpbig${Math.random().toString(36).slice(2, 10)}`;

@@ -42,3 +42,20 @@ describe('parseJsonLossless', () => {
     expect(() => canonicalJsonObject('{bad', 'properties')).toThrow(/not valid JSON/);
   });
 });
+
+describe('stringifyJson and lone surrogates', () => {
+  it('replaces lone surrogates (values and keys) with U+FFFD, keeping pairs, bigints and backslashes', () => {
+    const text = stringifyJson({
+      a: 'x\ud800y',
+      ['k\udc00']: [1, 'z\udfff'],
+      pair: '😀',
+      big: 12345678901234567890n,
+      literal: 'back\\ud800',
+    });
+    expect(text).toBe(
+      '{"a":"x\ufffdy","k\ufffd":[1,"z\ufffd"],"pair":"😀","big":12345678901234567890,"literal":"back\\\\ud800"}',
+    );
+    // The result is JSON that strict parsers (DuckDB, PostgreSQL) accept: no escaped lone surrogate.
+    expect(text).not.toMatch(/(?<!\\)\\ud[89a-f]/i);
+  });
+});

@@ -25,7 +25,7 @@ import { backupDuckDb } from './duckdb-file-backup.js';
 import { createDuckDbFileIo } from './duckdb-file-io.js';
 import { describeDuckDbTable, duckDbTableBytes, listDuckDbTables } from './duckdb-introspector.js';
 import { stageMixpanelExportFile } from './duckdb-mixpanel-export.js';
-import { appendWithAppender } from './duckdb-table-writer.js';
+import { appendRowsNatively } from './duckdb-table-writer.js';
 import { toDuckDbParam, toJsValue } from './duckdb-values.js';
 
 /** What the connection needs to know about where it lives and how to clean up. */
@@ -77,7 +77,7 @@ class DuckDbSession implements Session {
     rows: AsyncIterable<readonly (readonly WriteValue[])[]>,
     options?: StatementOptions,
   ): Promise<number> {
-    return appendWithAppender(this.conn, table, columns, rows, options).catch((error: unknown) => {
+    return appendRowsNatively(this.conn, table, columns, rows, options).catch((error: unknown) => {
       throw mapDuckDbError(error, `APPEND INTO ${table}`, this.location, options?.signal);
     });
   }

@@ -7,6 +7,7 @@ import {
 import type { StatementOptions } from '../../backend/backend.js';
 import type { ColumnDef, ColumnType, WriteValue } from '../../backend/column-types.js';
 import { throwIfAborted } from '../../util/abort.js';
+import { appendThroughSpool } from './duckdb-spool-writer.js';
 
 type AppendOne = (appender: DuckDBAppender, value: NonNullable<WriteValue>) => void;
 
@@ -75,4 +76,53 @@ export async function appendWithAppender(
       }
     }
   }
+}
+
+type Batches = AsyncIterable<readonly (readonly WriteValue[])[]>;
+
+/**
+ * Sources up to this many rows go through the Appender: for metadata rows, tests and small appends
+ * a spool file and a CSV scan would cost more than they save.
+ */
+export const SMALL_APPEND_ROWS = 20_000;
+
+/**
+ * The backend's bulk path: small sources through the Appender, larger ones through the spool
+ * (duckdb-spool-writer.ts), where DuckDB loads one slice on its own threads while JavaScript
+ * encodes the next. Both join the connection's open transaction.
+ */
+export async function appendRowsNatively(
+  connection: DuckDBConnection,
+  table: string,
+  columns: readonly ColumnDef[],
+  batches: Batches,
+  options: StatementOptions = {},
+): Promise<number> {
+  const iterator = batches[Symbol.asyncIterator]();
+  const head: (readonly (readonly WriteValue[])[])[] = [];
+  let rows = 0;
+  let ended = false;
+  while (rows <= SMALL_APPEND_ROWS) {
+    const next = await iterator.next();
+    if (next.done) {
+      ended = true;
+      break;
+    }
+    head.push(next.value);
+    rows += next.value.length;
+  }
+  const all = (async function* () {
+    try {
+      yield* head;
+      if (ended) return;
+      // The rest of the same iterator: the source is read once, in order.
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+    } finally {
+      // A writer that stops early (error, abort) lets the source run its own clean-up.
+      if (!ended) await iterator.return?.();
+    }
+  })();
+  return ended
+    ? appendWithAppender(connection, table, columns, all, options)
+    : appendThroughSpool(connection, table, columns, all, options);
 }

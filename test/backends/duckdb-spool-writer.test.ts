@@ -1,0 +1,247 @@
+import { readdirSync } from 'node:fs';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { describe, expect, it } from 'vitest';
+import type { ColumnDef, WriteValue } from '../../src/backend/column-types.js';
+import { duckdbDialect } from '../../src/backends/duckdb/duckdb-dialect.js';
+import { appendThroughSpool } from '../../src/backends/duckdb/duckdb-spool-writer.js';
+import { appendWithAppender } from '../../src/backends/duckdb/duckdb-table-writer.js';
+import { createTableSql } from '../../src/engine/statements.js';
+import { AbortedError, StorageEngine } from '../../src/index.js';
+import { tempDir } from '../support/temp-dir.js';
+
+// The spool is DuckDB's bulk path for large appends: rows become tab-separated text that DuckDB's
+// CSV reader loads. It must store exactly what the Appender stores, for every value a row can hold.
+const COLUMNS: ColumnDef[] = [
+  { name: 's', type: 'string' },
+  { name: 'j', type: 'json' },
+  { name: 't', type: 'timestamp' },
+  { name: 'i', type: 'int64' },
+  { name: 'f', type: 'float64' },
+  { name: 'b', type: 'boolean' },
+  { name: 'd', type: 'date' },
+  { name: 'n', type: 'int64', notNull: true },
+];
+
+const HUGE = JSON.stringify({ blob: 'x'.repeat(3_000_000) }); // over DuckDB's default 2 MB line limit
+
+function tricky(): WriteValue[][] {
+  const rows: WriteValue[][] = [
+    [
+      'plain',
+      '{"a":1}',
+      new Date(Date.UTC(2024, 5, 1, 12, 30, 45, 123)),
+      1n,
+      1.5,
+      true,
+      new Date(Date.UTC(2024, 0, 2)),
+      0,
+    ],
+    [
+      'tab\there',
+      '{"big":123456789012345678901234567890,"e":1e+21}',
+      0,
+      9007199254740993n,
+      Number.POSITIVE_INFINITY,
+      false,
+      0,
+      1,
+    ],
+    [
+      'line\nbreak\r\n',
+      '{\n  "pretty": [1, 2]\n}',
+      -86_400_000,
+      -9223372036854775808n,
+      Number.NaN,
+      null,
+      -1,
+      2,
+    ],
+    [
+      '\u0001starts with the escape mark',
+      null,
+      '2024-06-01T00:00:00Z',
+      9223372036854775807n,
+      -0.000001,
+      true,
+      '2024-02-29',
+      3,
+    ],
+    ['\u0002', '{"u":"é 😀 \\u2028","q":"a\\"b\\\\c"}', null, null, null, null, null, 4],
+    ['', '[]', 1_717_243_512_000, 42, 1e300, true, 19_000 * 86_400_000, 5],
+    [null, '"just a string"', new Date(-62135596800000), 0, 0, false, new Date(0), 6],
+    [
+      '🦆 ünïcödé \\ back\\slash "quotes" \'single\'',
+      HUGE,
+      253402300799999,
+      -1,
+      -1.25,
+      true,
+      2932896 * 86_400_000,
+      7,
+    ],
+  ];
+  for (let n = 8; n < 40; n++)
+    rows.push([`row ${n}`, `{"n":${n}}`, n * 1000, n, n / 3, n % 2 === 0, n * 86_400_000, n]);
+  return rows;
+}
+
+async function* batchesOf(rows: WriteValue[][], size: number) {
+  for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size);
+}
+
+async function open() {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  const close = () => {
+    connection.closeSync();
+    instance.closeSync();
+  };
+  return { connection, close };
+}
+
+describe('DuckDB spool writer', () => {
+  const parent = tempDir('mp-spool-test-');
+
+  it('stores every value exactly as the Appender does, across many slices', async () => {
+    const { connection, close } = await open();
+    try {
+      await connection.run(createTableSql(duckdbDialect, 'by_appender', COLUMNS));
+      await connection.run(createTableSql(duckdbDialect, 'by_spool', COLUMNS));
+      const rows = tricky();
+      expect(await appendWithAppender(connection, 'by_appender', COLUMNS, batchesOf(rows, 7))).toBe(
+        rows.length,
+      );
+      const written = await appendThroughSpool(connection, 'by_spool', COLUMNS, batchesOf(rows, 5), {
+        sliceRows: 3,
+        parentDirectory: parent,
+      });
+      expect(written).toBe(rows.length);
+      const count = async (sql: string) => Number((await connection.runAndReadAll(sql)).getRows()[0]![0]);
+      expect(await count('SELECT count(*) FROM by_spool')).toBe(rows.length);
+      // Both directions of EXCEPT ALL are empty: the two tables hold the same multiset of rows (the
+      // cast keeps NaN comparable).
+      const same = (a: string, b: string) =>
+        `SELECT count(*) FROM (SELECT s, CAST(j AS VARCHAR), t, i, CAST(f AS VARCHAR), b, d, n FROM ${a} ` +
+        `EXCEPT ALL SELECT s, CAST(j AS VARCHAR), t, i, CAST(f AS VARCHAR), b, d, n FROM ${b})`;
+      expect(await count(same('by_appender', 'by_spool'))).toBe(0);
+      expect(await count(same('by_spool', 'by_appender'))).toBe(0);
+      const spot = (
+        await connection.runAndReadAll(
+          'SELECT s, CAST(j AS VARCHAR), i FROM by_spool WHERE n IN (1, 2, 3, 4) ORDER BY n',
+        )
+      ).getRows();
+      expect(spot).toEqual([
+        ['tab\there', '{"big":123456789012345678901234567890,"e":1e+21}', 9007199254740993n],
+        ['line\nbreak\r\n', '{\n  "pretty": [1, 2]\n}', -9223372036854775808n],
+        ['\u0001starts with the escape mark', null, 9223372036854775807n],
+        ['\u0002', '{"u":"é 😀 \\u2028","q":"a\\"b\\\\c"}', null],
+      ]);
+      expect(await count('SELECT length(CAST(j AS VARCHAR)) FROM by_spool WHERE n = 7')).toBe(HUGE.length);
+      expect(readdirSync(parent)).toEqual([]);
+    } finally {
+      close();
+    }
+  });
+
+  it('joins the open transaction: ROLLBACK discards every loaded slice', async () => {
+    const { connection, close } = await open();
+    try {
+      await connection.run(createTableSql(duckdbDialect, 't', COLUMNS));
+      await connection.run('BEGIN');
+      expect(
+        await appendThroughSpool(connection, 't', COLUMNS, batchesOf(tricky(), 4), {
+          sliceRows: 10,
+          parentDirectory: parent,
+        }),
+      ).toBe(40);
+      await connection.run('ROLLBACK');
+      expect((await connection.runAndReadAll('SELECT count(*) FROM t')).getRows()[0]![0]).toBe(0n);
+    } finally {
+      close();
+    }
+  });
+
+  it('reports a failing slice and removes its files', async () => {
+    const { connection, close } = await open();
+    try {
+      await connection.run(createTableSql(duckdbDialect, 't', COLUMNS));
+      const rows = tricky();
+      rows[25] = ['bad', null, null, null, null, null, null, null]; // n is NOT NULL
+      await expect(
+        appendThroughSpool(connection, 't', COLUMNS, batchesOf(rows, 4), {
+          sliceRows: 10,
+          parentDirectory: parent,
+        }),
+      ).rejects.toThrow(/NOT NULL/i);
+      expect(readdirSync(parent)).toEqual([]);
+    } finally {
+      close();
+    }
+  });
+
+  it('stops on abort between batches, runs the source clean-up and leaves no files', async () => {
+    const { connection, close } = await open();
+    try {
+      await connection.run(createTableSql(duckdbDialect, 't', COLUMNS));
+      const controller = new AbortController();
+      let cleanedUp = false;
+      async function* source() {
+        try {
+          for (let i = 0; ; i++) {
+            if (i === 5) controller.abort();
+            yield tricky().slice(8);
+          }
+        } finally {
+          cleanedUp = true;
+        }
+      }
+      await expect(
+        appendThroughSpool(connection, 't', COLUMNS, source(), {
+          sliceRows: 40,
+          signal: controller.signal,
+          parentDirectory: parent,
+        }),
+      ).rejects.toBeInstanceOf(AbortedError);
+      expect(cleanedUp).toBe(true);
+      expect(readdirSync(parent)).toEqual([]);
+    } finally {
+      close();
+    }
+  });
+
+  it('is the engine path for large sources: dedup, big ids and atomicity hold', async () => {
+    await using storage = await StorageEngine.inMemory();
+    const events = function* (count: number, failAt?: number) {
+      for (let i = 0; i < count; i++) {
+        if (i === failAt) throw new Error('source broke');
+        yield {
+          event_name: i % 2 ? 'Purchase' : 'Sign Up',
+          event_time: Date.UTC(2024, 0, 1) + i * 1000,
+          distinct_id: `user\t${i % 100}`,
+          insert_id: `id-${i % 30_000}`,
+          properties: { account: 3928097563762691601n + BigInt(i), mp_processing_time_ms: i },
+        };
+      }
+    };
+    // 60,000 events whose ids repeat every 30,000: the repeats differ in time, so all are kept.
+    expect(await storage.createEventsTable('events', events(60_000), { type: 'events' })).toBe(60_000);
+    const { rows } = await storage.executeRows(
+      "SELECT count(DISTINCT distinct_id), max(CAST(properties->>'account' AS UBIGINT)) FROM events",
+    );
+    expect(rows).toEqual([[100, 3928097563762751600n]]);
+    // Repeats within the source with the same key: the copy with the newest processing time wins.
+    const again = [...events(40_000)].map((e, i) =>
+      i >= 35_000 ? { ...events(1).next().value!, properties: { v: i, mp_processing_time_ms: i } } : e,
+    );
+    expect(await storage.createEventsTable('dups', again, { type: 'events' })).toBe(35_000); // event 0 and its 5,000 copies are one row
+    expect(
+      await storage.executeScalar(
+        "SELECT properties->>'v' FROM dups WHERE insert_id = 'id-0' ORDER BY event_time LIMIT 1",
+      ),
+    ).toBe('39999');
+    await expect(
+      storage.createEventsTable('broken', events(60_000, 45_000), { type: 'events' }),
+    ).rejects.toThrow('source broke');
+    expect(await storage.tableExists('broken')).toBe(false);
+  });
+});

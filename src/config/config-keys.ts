@@ -82,6 +82,16 @@ export const CONFIG_KEYS = [
     description: "Maximum memory DuckDB may use, e.g. '4GB'. Unset: DuckDB's own default (80% of RAM).",
   },
   {
+    key: 'database.duckdb.write_memory_limit',
+    type: 'size',
+    default: '512MB',
+    env: 'MP_DUCKDB_WRITE_MEMORY_LIMIT',
+    secret: false,
+    appliedBy: 'duckdb backend',
+    description:
+      'memory_limit while a write (fetch, import, create) runs, unless memory_limit is set: keeps DuckDB from caching every written block, so memory stays flat however many rows are loaded.',
+  },
+  {
     key: 'database.duckdb.threads',
     type: 'integer',
     min: 1,

@@ -76,6 +76,8 @@ export interface ConfigEntry {
 export interface DuckDbSettings {
   /** `SET memory_limit`, e.g. `4GB`. */
   readonly memoryLimit?: string;
+  /** memory_limit during writes when memory_limit is not set, e.g. `512MB`. */
+  readonly writeMemoryLimit?: string;
   /** `SET threads`. */
   readonly threads?: number;
   /** `SET temp_directory`. */
@@ -594,8 +596,15 @@ function buildDatabase(entries: ReadonlyMap<string, ConfigEntry>): DatabaseConfi
   const e = (key: ConfigKey): ConfigEntry => entries.get(key)!;
   const v = (key: ConfigKey): ConfigValue | undefined => e(key).value;
 
-  const duckdb: { memoryLimit?: string; threads?: number; tempDirectory?: string } = {};
+  const duckdb: {
+    memoryLimit?: string;
+    writeMemoryLimit?: string;
+    threads?: number;
+    tempDirectory?: string;
+  } = {};
   const memoryLimit = v('database.duckdb.memory_limit');
+  const writeMemoryLimit = v('database.duckdb.write_memory_limit');
+  if (writeMemoryLimit !== undefined) duckdb.writeMemoryLimit = writeMemoryLimit as string;
   const threads = v('database.duckdb.threads');
   const tempDirectory = v('database.duckdb.temp_directory');
   if (memoryLimit !== undefined) duckdb.memoryLimit = memoryLimit as string;

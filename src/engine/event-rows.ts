@@ -61,10 +61,14 @@ function toPropertiesJson(value: unknown, position: number): string | null {
   }
 }
 
-function processingTime(properties: unknown): bigint | null {
+function processingTime(properties: unknown): number | bigint | null {
   if (properties === null || typeof properties !== 'object') return null;
   const value = (properties as Record<string, unknown>).mp_processing_time_ms;
-  if (typeof value === 'number' && Number.isFinite(value)) return BigInt(Math.trunc(value));
+  // A safe integer stays a number (int64 columns take both): no BigInt per row on the hot path.
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    const whole = Math.trunc(value);
+    return Number.isSafeInteger(whole) ? whole : BigInt(whole);
+  }
   if (typeof value === 'bigint') return value;
   return null;
 }
@@ -106,15 +110,7 @@ export class EventRowBuilder {
         `must be a string (got ${typeof record.insert_id})`,
       );
     }
-    return [
-      name,
-      time,
-      distinctId,
-      insertId,
-      properties,
-      processingTime(record.properties),
-      BigInt(position),
-    ];
+    return [name, time, distinctId, insertId, properties, processingTime(record.properties), position];
   }
 
   #derivedId(name: string, time: Date, distinctId: string, properties: string | null): string {
@@ -145,6 +141,6 @@ export class ProfileRowBuilder {
       record.last_seen === undefined || record.last_seen === null
         ? null
         : toDate(record.last_seen, position, 'last_seen');
-    return [distinctId, properties, lastSeen, BigInt(position)];
+    return [distinctId, properties, lastSeen, position];
   }
 }

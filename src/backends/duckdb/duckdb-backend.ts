@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import type { BackendConnection, BackendFactory, OpenRequest } from '../../backend/backend.js';
 import { DatabaseLockedError, DatabaseNotFoundError, InvalidArgumentError } from '../../errors.js';
 import { sleep } from '../../util/abort.js';
@@ -74,14 +75,19 @@ export const duckdbBackend: BackendFactory = {
     const options = duckdbInstanceOptions(request.settings);
     const placement = place(request);
     let instance: Awaited<ReturnType<typeof acquireInstance>>;
+    // Files are shared per process (one instance per file); every in-memory database is its own.
+    const shared = placement.path !== ':memory:';
     try {
-      instance = await openWithLockWait(request, placement.path, options);
+      instance = shared
+        ? await openWithLockWait(request, placement.path, options)
+        : await DuckDBInstance.create(':memory:', options);
     } catch (error) {
       placement.cleanup();
-      throw error;
+      throw shared ? error : mapDuckDbError(error, 'OPEN :memory:', ':memory:');
     }
     const release = () => {
-      releaseInstance(placement.path);
+      if (shared) releaseInstance(placement.path);
+      else instance.closeSync();
       placement.cleanup();
     };
     try {

@@ -5,6 +5,8 @@ import { ConfigError } from '../../errors.js';
 export interface DuckDbSettings {
   /** e.g. `4GB`; DuckDB's default is 80% of RAM. */
   readonly memory_limit?: string;
+  /** memory_limit while a write transaction runs, when memory_limit is not set. */
+  readonly write_memory_limit?: string;
   readonly threads?: number;
   readonly temp_directory?: string;
 }
@@ -29,6 +31,15 @@ export function duckdbInstanceOptions(
           );
         }
         options.memory_limit = value;
+        break;
+      case 'write_memory_limit':
+        // Not an instance option: the connection applies it around each write transaction.
+        if (typeof value !== 'string' || !SIZE.test(value)) {
+          throw new ConfigError(
+            `database.duckdb.write_memory_limit must be a size such as '512MB' (got ${JSON.stringify(value)}).`,
+            { details: { key: 'database.duckdb.write_memory_limit' } },
+          );
+        }
         break;
       case 'threads':
         if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
@@ -61,3 +72,16 @@ export const DUCKDB_SETTING_NAMES: readonly (keyof DuckDbSettings)[] = [
   'threads',
   'temp_directory',
 ];
+
+/** Default of `write_memory_limit` (see config-keys.ts; measured in docs/benchmarks.md). */
+export const DEFAULT_WRITE_MEMORY_LIMIT = '512MB';
+
+/**
+ * The memory limit to hold during write transactions, or undefined when the user set
+ * `memory_limit` (their limit then applies to writes too).
+ */
+export function writeMemoryLimit(settings: Readonly<Record<string, SettingValue>>): string | undefined {
+  if (settings.memory_limit !== undefined) return undefined;
+  const configured = settings.write_memory_limit?.value;
+  return typeof configured === 'string' ? configured : DEFAULT_WRITE_MEMORY_LIMIT;
+}

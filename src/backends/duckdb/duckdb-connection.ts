@@ -18,7 +18,7 @@ import type { ColumnDef, WriteValue } from '../../backend/column-types.js';
 import type { ResultColumn, ResultSet } from '../../backend/result-set.js';
 import { DatabaseClosedError, MixpanelDataError } from '../../errors.js';
 import { throwIfAborted } from '../../util/abort.js';
-import { DUCKDB_SETTING_NAMES } from './duckdb-config.js';
+import { DUCKDB_SETTING_NAMES, writeMemoryLimit } from './duckdb-config.js';
 import { duckdbDialect } from './duckdb-dialect.js';
 import { mapDuckDbError } from './duckdb-errors.js';
 import { backupDuckDb } from './duckdb-file-backup.js';
@@ -57,6 +57,8 @@ class DuckDbSession implements Session {
   constructor(
     protected readonly conn: DuckDBConnection,
     readonly location: string,
+    /** Where large appends spool their rows: the configured temp_directory, else the OS's. */
+    private readonly spoolDirectory?: string,
   ) {}
 
   async run(sql: string, params?: SqlParams, options?: StatementOptions): Promise<number> {
@@ -77,7 +79,8 @@ class DuckDbSession implements Session {
     rows: AsyncIterable<readonly (readonly WriteValue[])[]>,
     options?: StatementOptions,
   ): Promise<number> {
-    return appendRowsNatively(this.conn, table, columns, rows, options).catch((error: unknown) => {
+    const spool = { ...options, parentDirectory: this.spoolDirectory };
+    return appendRowsNatively(this.conn, table, columns, rows, spool).catch((error: unknown) => {
       throw mapDuckDbError(error, `APPEND INTO ${table}`, this.location, options?.signal);
     });
   }
@@ -190,8 +193,19 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
     // A separate connection per transaction keeps concurrent reads on the main connection out of the
     // uncommitted write: they see the last committed state, as readers in other processes do.
     const conn = await this.#init.instance.connect();
-    const session = new DuckDbSession(conn, this.location);
+    const tempDirectory = this.#init.settings.temp_directory?.value;
+    const session = new DuckDbSession(
+      conn,
+      this.location,
+      typeof tempDirectory === 'string' ? tempDirectory : undefined,
+    );
+    // Without a configured memory_limit DuckDB may cache up to 80% of RAM, and a long write keeps
+    // every block it wrote in that cache: memory would grow with the rows loaded. The write limit
+    // makes DuckDB evict them (they are on disk already) so memory stays flat. SET is instance-wide
+    // and not transactional, hence around the transaction rather than inside it.
+    const writeLimit = this.readOnly ? undefined : writeMemoryLimit(this.#init.settings);
     try {
+      if (writeLimit) await session.run(`SET memory_limit = '${writeLimit}'`); // validated size text
       await session.run('BEGIN TRANSACTION');
       try {
         const value = await work(session);
@@ -206,6 +220,7 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
         throw error;
       }
     } finally {
+      if (writeLimit) await conn.run('RESET memory_limit').catch(() => undefined);
       conn.closeSync();
       this.#inTransaction = false;
     }
@@ -236,6 +251,12 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
         source: this.#init.settings[name]?.source ?? 'engine',
       });
     }
+    const writeLimit = writeMemoryLimit(this.#init.settings);
+    out.push({
+      key: 'database.duckdb.write_memory_limit',
+      value: writeLimit ?? 'memory_limit applies',
+      source: this.#init.settings.write_memory_limit?.source ?? 'engine',
+    });
     out.push({ key: 'access_mode', value: this.readOnly ? 'read_only' : 'read_write', source: 'option' });
     return out;
   }

@@ -96,9 +96,13 @@ function loadStatement(table: string, columns: readonly ColumnDef[], maxLineByte
   const names = columns.map((column) => q(column.name)).join(', ');
   // Every option is explicit: no sniffing, no quoting, one line per row. The line limit follows the
   // longest row written (DuckDB's default of 2 MB would reject a very large properties object).
+  // DuckDB sizes its read buffers at 16 × max_line_size unless told: keep them at 16 MB for ordinary
+  // rows (the memory limit must hold two of them), larger only when one row needs it.
+  const maxLine = Math.max(2_097_152, maxLineBytes + 1);
   const options =
     `delim = '\t', quote = '', escape = '', header = false, auto_detect = false, new_line = '\\n', ` +
-    `nullstr = chr(2), max_line_size = ${Math.max(2_097_152, maxLineBytes + 1)}, columns = {${schema}}`;
+    `nullstr = chr(2), max_line_size = ${maxLine}, buffer_size = ${Math.max(16_777_216, 2 * maxLine)}, ` +
+    `columns = {${schema}}`;
   return `INSERT INTO ${q(table)} (${names}) SELECT ${values} FROM read_csv($1, ${options})`;
 }
 

@@ -96,7 +96,7 @@ export async function appendRowsNatively(
   table: string,
   columns: readonly ColumnDef[],
   batches: Batches,
-  options: StatementOptions = {},
+  options: StatementOptions & { readonly parentDirectory?: string } = {},
 ): Promise<number> {
   const iterator = batches[Symbol.asyncIterator]();
   const head: (readonly (readonly WriteValue[])[])[] = [];
@@ -113,7 +113,9 @@ export async function appendRowsNatively(
   }
   const all = (async function* () {
     try {
-      yield* head;
+      // Hand the peeked batches over one by one and drop them, so they do not stay reachable for
+      // the whole append.
+      while (head.length > 0) yield head.shift()!;
       if (ended) return;
       // The rest of the same iterator: the source is read once, in order.
       for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;

@@ -13,7 +13,7 @@ describe('loadConfig: files and defaults', () => {
     expect(config.fileExists).toBe(false);
     expect(config.path).toBe(t.file);
     expect(config.database.defaultBackend).toBe('duckdb');
-    expect(config.database.duckdb).toEqual({});
+    expect(config.database.duckdb).toEqual({ writeMemoryLimit: '512MB' });
     expect(config.database.sqlite).toEqual({
       journalMode: 'wal',
       synchronous: 'normal',
@@ -91,7 +91,12 @@ statement_timeout = 30000
 `);
     const config = loadConfig({ homeDir: t.home, env: {} });
     expect(config.database.defaultBackend).toBe('postgres');
-    expect(config.database.duckdb).toEqual({ memoryLimit: '4GB', threads: 4, tempDirectory: '/tmp/duck' });
+    expect(config.database.duckdb).toEqual({
+      memoryLimit: '4GB',
+      writeMemoryLimit: '512MB',
+      threads: 4,
+      tempDirectory: '/tmp/duck',
+    });
     expect(config.database.sqlite).toEqual({
       journalMode: 'delete',
       synchronous: 'full',
@@ -135,7 +140,12 @@ temp_directory = "/file/tmp"
       source: 'file',
     });
     expect(config.get('database.sqlite.cache_size')).toMatchObject({ value: -64000, source: 'default' });
-    expect(config.database.duckdb).toEqual({ threads: 8, memoryLimit: '2GB', tempDirectory: '/file/tmp' });
+    expect(config.database.duckdb).toEqual({
+      threads: 8,
+      memoryLimit: '2GB',
+      writeMemoryLimit: '512MB',
+      tempDirectory: '/file/tmp',
+    });
   });
 
   it('coerces env strings and option strings like CLI flags', () => {
@@ -162,7 +172,7 @@ temp_directory = "/file/tmp"
     const t = tempHome();
     const config = loadConfig({ homeDir: t.home, env: { MP_PG_PASSWORD: 'hunter2-secret' } });
     const entries = config.entries();
-    expect(entries).toHaveLength(19);
+    expect(entries).toHaveLength(20);
     const pw = entries.find((e) => e.key === 'database.postgresql.password')!;
     expect(pw.value).toBe('hunter2-secret');
     expect(pw).toMatchObject({

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, StorageEngine } from '../../src/index.js';
+
+// While a write runs, DuckDB's memory_limit is the write limit, so a long load cannot fill 80% of
+// RAM with cached blocks; afterwards queries get the full default back.
+describe('DuckDB write_memory_limit', () => {
+  async function limitSeenDuringWrite(storage: StorageEngine): Promise<string> {
+    let seen = '';
+    async function* events() {
+      seen = String(await storage.executeScalar("SELECT current_setting('memory_limit')"));
+      yield { event_name: 'a', event_time: 0, distinct_id: 'u', insert_id: 'i', properties: {} };
+    }
+    await storage.createEventsTable(`t${Math.random().toString(36).slice(2)}`, events(), { type: 'events' });
+    return seen;
+  }
+
+  it('holds the default 512MB during writes and restores DuckDB default after', async () => {
+    await using storage = await StorageEngine.inMemory();
+    const before = String(await storage.executeScalar("SELECT current_setting('memory_limit')"));
+    expect(await limitSeenDuringWrite(storage)).toBe('488.2 MiB');
+    expect(await storage.executeScalar("SELECT current_setting('memory_limit')")).toBe(before);
+    const setting = (await storage.settings()).find((s) => s.key === 'database.duckdb.write_memory_limit');
+    expect(setting).toEqual({ key: 'database.duckdb.write_memory_limit', value: '512MB', source: 'engine' });
+  });
+
+  it('takes a configured value, and steps aside when memory_limit is set', async () => {
+    await using capped = await StorageEngine.inMemory({ settings: { write_memory_limit: '300MB' } });
+    expect(await limitSeenDuringWrite(capped)).toBe('286.1 MiB');
+    await using limited = await StorageEngine.inMemory({ settings: { memory_limit: '1GB' } });
+    expect(await limitSeenDuringWrite(limited)).toBe('953.6 MiB');
+    expect(
+      (await limited.settings()).find((s) => s.key === 'database.duckdb.write_memory_limit')?.value,
+    ).toBe('memory_limit applies');
+  });
+
+  it('refuses a value that is not a size', async () => {
+    await expect(StorageEngine.inMemory({ settings: { write_memory_limit: 'lots' } })).rejects.toBeInstanceOf(
+      ConfigError,
+    );
+  });
+});
+
+describe('DuckDB in-memory databases', () => {
+  it('are private to their StorageEngine, settings included', async () => {
+    await using a = await StorageEngine.inMemory({ settings: { memory_limit: '1GB' } });
+    await using b = await StorageEngine.inMemory();
+    await a.execute('CREATE TABLE only_in_a (x INTEGER)');
+    expect((await a.listTables()).map((t) => t.name)).toEqual(['only_in_a']);
+    expect(await b.listTables()).toEqual([]);
+    expect(await a.executeScalar("SELECT current_setting('memory_limit')")).toBe('953.6 MiB');
+    expect(await b.executeScalar("SELECT current_setting('memory_limit')")).not.toBe('953.6 MiB');
+  });
+});

@@ -81,6 +81,8 @@ const results = [];
 results.push(runCase('readjson', rows, 'duckdb'));
 results.push(runCase('engine', rows, 'duckdb'));
 results.push(runCase('seed', seedRows, 'duckdb'));
+results.push(runCase('appender', rows, 'duckdb'));
+results.push(runCase('spool', rows, 'duckdb'));
 results.push(runCase('engine', rows, 'sqlite'));
 results.push(runFetch('fetch-case.js', rows, 'duckdb'));
 results.push(runFetch('fetch-case.js', rows, 'sqlite'));
@@ -117,6 +119,12 @@ const ratios = {
     engine && ceiling ? +(engine.rowsPerSecond / ceiling.rowsPerSecond).toFixed(2) : null,
   engineVsSeedDesign: engine && seed ? +(engine.rowsPerSecond / seed.rowsPerSecond).toFixed(1) : null,
   rssGrowthAtScale: engine && scaled ? +(scaled.peakRssMb / engine.peakRssMb).toFixed(2) : null,
+  spoolVsAppender:
+    byKey('spool', 'duckdb', rows) && byKey('appender', 'duckdb', rows)
+      ? +(
+          byKey('spool', 'duckdb', rows).rowsPerSecond / byKey('appender', 'duckdb', rows).rowsPerSecond
+        ).toFixed(2)
+      : null,
 };
 const machine = {
   cpus: cpus().length,

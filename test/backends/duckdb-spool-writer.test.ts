@@ -244,4 +244,27 @@ describe('DuckDB spool writer', () => {
     ).rejects.toThrow('source broke');
     expect(await storage.tableExists('broken')).toBe(false);
   });
+
+  it('spools under temp_directory when set, and an abort mid-source leaves nothing behind', async () => {
+    const spoolParent = tempDir('mp-spool-engine-');
+    await using storage = await StorageEngine.inMemory({ settings: { temp_directory: spoolParent } });
+    const controller = new AbortController();
+    let seenSpool: string[] = [];
+    function* events() {
+      for (let i = 0; i < 300_000; i++) {
+        if (i === 250_000) {
+          seenSpool = readdirSync(spoolParent).filter((n) => n.startsWith('mp-append-'));
+          controller.abort();
+        }
+        yield { event_name: 'e', event_time: i, distinct_id: 'u', insert_id: `i${i}`, properties: { i } };
+      }
+    }
+    await expect(
+      storage.createEventsTable('aborted', events(), { type: 'events' }, { signal: controller.signal }),
+    ).rejects.toBeInstanceOf(AbortedError);
+    expect(seenSpool).toHaveLength(1); // the spool lived under temp_directory
+    expect(readdirSync(spoolParent).filter((n) => n.startsWith('mp-append-'))).toEqual([]);
+    expect(await storage.tableExists('aborted')).toBe(false);
+    expect(await storage.listTables()).toEqual([]);
+  });
 });

@@ -214,6 +214,7 @@ export async function appendThroughSpool(
   let slice: SpoolSlice | undefined;
   let loading: Promise<void> | undefined;
   let loadError: { error: unknown } | undefined;
+  let running = false;
   let written = 0;
   const texts: string[] = new Array(width);
   const spare: Buffer[] = [];
@@ -224,9 +225,14 @@ export async function appendThroughSpool(
     await settle(loading);
     if (loadError) throw loadError.error;
     const sql = loadStatement(table, columns, done.maxLineBytes);
+    running = true;
     loading = connection.run(sql, [done.path]).then(
-      () => rmSync(done.path, { force: true }),
+      () => {
+        running = false;
+        rmSync(done.path, { force: true });
+      },
       (error: unknown) => {
+        running = false;
         loadError = { error };
       },
     );
@@ -263,8 +269,9 @@ export async function appendThroughSpool(
     if (loadError) throw loadError.error;
     return written;
   } catch (error) {
-    // Stop a load still running so the caller's ROLLBACK does not wait for it.
-    if (loading) connection.interrupt();
+    // Stop a load still running so the caller's ROLLBACK does not wait for it. Only then: an
+    // interrupt with no statement running could hit the caller's next statement instead.
+    if (running) connection.interrupt();
     throw error;
   } finally {
     await slice?.discard();

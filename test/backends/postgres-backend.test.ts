@@ -557,6 +557,41 @@ describe.skipIf(!pgUrl)(`postgres backend${pgUrl ? '' : ` (skipped: ${skipReason
         else process.env.TZ = previous;
       }
     });
+
+    it('COPY writes Date timestamps exactly on the cached-day path and outside years 1–9999', async () => {
+      // Same day twice (the encoder reuses the day's text), the previous day, pre-1970, and a BC
+      // year the day cache declines (the general formatter's `… BC` spelling).
+      const times = [
+        Date.UTC(2024, 5, 1, 23, 59, 59, 999),
+        Date.UTC(2024, 5, 1, 0, 0, 0, 1),
+        Date.UTC(2024, 4, 31, 12),
+        Date.UTC(1969, 11, 31, 23, 59, 59, 7),
+        new Date('-000043-03-15T00:00:00Z').getTime(),
+      ];
+      await connection.run('CREATE TABLE copy_days (n BIGINT, t TIMESTAMP)');
+      const written = await connection.appendRows(
+        'copy_days',
+        [
+          { name: 'n', type: 'int64' },
+          { name: 't', type: 'timestamp' },
+        ],
+        batches(
+          times.map((t, n) => [n, new Date(t)]),
+          2,
+        ),
+      );
+      expect(written).toBe(times.length);
+      const { rows } = await connection.query(
+        `SELECT t, to_char(t, 'YYYY-MM-DD HH24:MI:SS.MS BC') FROM copy_days ORDER BY n`,
+      );
+      expect(rows).toEqual([
+        [new Date(times[0]!), '2024-06-01 23:59:59.999 AD'],
+        [new Date(times[1]!), '2024-06-01 00:00:00.001 AD'],
+        [new Date(times[2]!), '2024-05-31 12:00:00.000 AD'],
+        [new Date(times[3]!), '1969-12-31 23:59:59.007 AD'],
+        [new Date(times[4]!), '0044-03-15 00:00:00.000 BC'],
+      ]);
+    });
   });
 
   describe('reading values', () => {

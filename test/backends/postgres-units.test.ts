@@ -71,6 +71,8 @@ describe('postgres values', () => {
     expect(escapeCopyText('plain 🎉 \u2028')).toBe('plain 🎉 \u2028');
     expect(escapeCopyText('a\\b\tc\nd\re')).toBe('a\\\\b\\tc\\nd\\re');
     expect(escapeCopyText('\\N')).toBe('\\\\N');
+    // Each special character alone is found (the check is one search per character).
+    expect(['x\\', 'x\t', 'x\n', 'x\r'].map(escapeCopyText)).toEqual(['x\\\\', 'x\\t', 'x\\n', 'x\\r']);
   });
 });
 

@@ -157,6 +157,36 @@ describe('sqlite backend: appendRows', () => {
     ).toEqual([['<2024-01-01 12:00:00.000>'], ['<2024-01-01 17:30:00.500>']]);
   });
 
+  it('stores Date timestamps as the same UTC text on the cached-day path and outside years 1–9999', async () => {
+    const connection = await openSqlite();
+    await connection.run('CREATE TABLE t (ts TIMESTAMP)');
+    // Same day twice (the writer reuses the day's text), then the previous day, pre-1970, and years
+    // the day cache declines (0 and 10000), which keep the general formatter's spelling.
+    const times = [
+      Date.UTC(2024, 5, 1, 23, 59, 59, 999),
+      Date.UTC(2024, 5, 1, 0, 0, 0, 1),
+      Date.UTC(2024, 4, 31, 12),
+      Date.UTC(1969, 11, 31, 23, 59, 59, 7),
+      -62_167_219_200_000, // 0000-01-01T00:00:00.000Z
+      Date.UTC(10000, 0, 1),
+    ];
+    async function* one() {
+      yield times.map((t) => [new Date(t)]);
+    }
+    expect(await connection.appendRows('t', [{ name: 'ts', type: 'timestamp' }], one())).toBe(times.length);
+    const stored = (await connection.query("SELECT '<' || ts || '>' FROM t ORDER BY rowid")).rows.map(
+      (r) => r[0],
+    );
+    expect(stored).toEqual([
+      '<2024-06-01 23:59:59.999>',
+      '<2024-06-01 00:00:00.001>',
+      '<2024-05-31 12:00:00.000>',
+      '<1969-12-31 23:59:59.007>',
+      '<0000-01-01 00:00:00.000>',
+      '<+010000-01-01 00:00:00.000>',
+    ]);
+  });
+
   it('a failure inside transaction() rolls everything back', async () => {
     const connection = await openSqlite({ mode: 'persistent', path: join(tempDir('mp-sqlite-'), 'rb.db') });
     await connection.run('CREATE TABLE keep (x INTEGER)');

@@ -4,6 +4,7 @@ import copyStreams, { type CopyStreamQuery } from 'pg-copy-streams';
 import type { StatementOptions } from '../../backend/backend.js';
 import type { ColumnDef, ColumnType, WriteValue } from '../../backend/column-types.js';
 import { AbortedError, InvalidArgumentError } from '../../errors.js';
+import { UtcTimestampText } from '../../values/utc-timestamp-text.js';
 import { postgresDialect } from './postgres-dialect.js';
 import { formatDateUtc, formatTimestampUtc } from './postgres-values.js';
 
@@ -22,13 +23,16 @@ const CHUNK_CHARS = 256 * 1024;
 
 type Encode = (value: NonNullable<WriteValue>) => string | undefined;
 
-const SPECIAL = /[\\\t\n\r]/;
 const SPECIAL_ALL = /[\\\t\n\r]/g;
 const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
 /** Escapes text for a COPY TEXT field. */
 export function escapeCopyText(text: string): string {
-  return SPECIAL.test(text) ? text.replace(SPECIAL_ALL, (c) => ESCAPES[c] ?? c) : text;
+  // Four native substring searches beat one regex test several times over on the ~400-character
+  // JSON documents of an event load, and nearly every field needs no escaping at all.
+  return text.includes('\\') || text.includes('\n') || text.includes('\t') || text.includes('\r')
+    ? text.replace(SPECIAL_ALL, (c) => ESCAPES[c] ?? c)
+    : text;
 }
 
 /** Strings carrying an explicit zone (`Z`, `+02:00`) are converted to UTC; others are UTC wall time already. */
@@ -73,6 +77,17 @@ const ENCODERS: Readonly<Record<ColumnType, Encode>> = {
     return undefined;
   },
 };
+
+/**
+ * The encoder of a column of `type` for one COPY: timestamp columns get their own day cache
+ * (`UtcTimestampText`, the same text as `toISOString` for years 1–9999), the rest are shared.
+ */
+function encoderFor(type: ColumnType): Encode {
+  if (type !== 'timestamp') return ENCODERS[type];
+  const text = new UtcTimestampText('T', 'Z');
+  const general = ENCODERS.timestamp;
+  return (v) => (v instanceof Date ? text.format(v.getTime()) : undefined) ?? general(v);
+}
 
 /** A COPY stream's state as the writer sees it: the first error the stream reported, if any. */
 interface CopyState {
@@ -121,7 +136,7 @@ export async function copyRowsIn(
 ): Promise<number> {
   const q = postgresDialect.quoteIdentifier;
   const sql = `COPY ${q(table)} (${columns.map((c) => q(c.name)).join(', ')}) FROM STDIN`;
-  const encoders = columns.map((c) => ENCODERS[c.type]);
+  const encoders = columns.map((c) => encoderFor(c.type));
   const width = encoders.length;
   const { signal } = options;
   if (signal?.aborted) throw new AbortedError(`Append to table '${table}'`, { cause: signal.reason });

@@ -1,6 +1,7 @@
 import type { ColumnType, WriteValue } from '../../backend/column-types.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { toSafeInteger } from '../../values/integers.js';
+import { UtcTimestampText } from '../../values/utc-timestamp-text.js';
 
 /**
  * SQLite values ↔ the value rule of `result-set.ts`.
@@ -162,17 +163,28 @@ function writeDate(value: WriteValue | undefined): SqliteBindValue {
   return toBindValue(value);
 }
 
-const WRITERS: Readonly<Record<ColumnType, ValueWriter>> = Object.freeze({
+/**
+ * A timestamp writer with its own day cache (`UtcTimestampText`): the bulk path formats one `Date`
+ * per row, and rows in source order mostly share their UTC day. Same text as `formatTimestamp`.
+ */
+function timestampWriter(): ValueWriter {
+  const text = new UtcTimestampText(' ', '');
+  return (value) => {
+    const time = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Number.NaN;
+    return text.format(time) ?? writeTimestamp(value);
+  };
+}
+
+const WRITERS: Readonly<Record<Exclude<ColumnType, 'timestamp'>, ValueWriter>> = Object.freeze({
   string: writeText,
   json: writeText,
-  timestamp: writeTimestamp,
   int64: toBindValue,
   float64: toBindValue,
   boolean: toBindValue,
   date: writeDate,
 });
 
-/** The writer for a column type (exhaustive over ColumnType). */
+/** A writer for a column type (exhaustive over ColumnType); take one per column of a bulk write. */
 export function valueWriterFor(type: ColumnType): ValueWriter {
-  return WRITERS[type];
+  return type === 'timestamp' ? timestampWriter() : WRITERS[type];
 }

@@ -9,12 +9,16 @@ export const EVENT_COLUMNS: readonly ColumnDef[] = Object.freeze([
   { name: 'properties', type: 'json' },
 ]);
 
-/** Mixpanel's duplicate rule: two events are one when all four of these are equal. */
+/**
+ * Mixpanel's duplicate rule: two events are one when all four of these are equal. `insert_id` comes
+ * first on purpose: the dedup pre-filter and the append index use the leading column, and only
+ * insert_id is nearly unique (with event_name first, every row passed the pre-filter).
+ */
 export const EVENT_KEY: readonly string[] = Object.freeze([
+  'insert_id',
   'event_name',
   'distinct_id',
   'event_time',
-  'insert_id',
 ]);
 
 /** The profiles table: one row per distinct_id. */

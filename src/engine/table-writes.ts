@@ -15,6 +15,7 @@ import type {
   TableMetadata,
   TableType,
 } from './records.js';
+import { RepeatProbe } from './repeat-probe.js';
 import { columnList, createTableSql, deleteStagingLosersSql, keyMatch } from './statements.js';
 import { internalTableName } from './table-name.js';
 import {
@@ -86,6 +87,10 @@ async function stage<R>(
   const staging = internalTableName('stage');
   await session.run(createTableSql(dialect, staging, kind.stagingColumns));
   let staged: number;
+  // Whether the key's leading column (insert_id, user id) repeated among the JavaScript rows: if
+  // not, no duplicate group exists and the dedup statement is skipped. Native file loads have no
+  // such rows and always run it.
+  let probe: RepeatProbe | undefined;
   if (source instanceof MixpanelExportFile) {
     const load = ctx.connection.stageMixpanelExport;
     if (kind.type !== 'events' || !ctx.connection.capabilities.nativeMixpanelExport || !load) {
@@ -97,14 +102,25 @@ async function stage<R>(
   } else {
     const builder = kind.rowBuilder();
     const counter: BatchCounter = { read: 0 };
+    const keyAt = kind.stagingColumns.findIndex((c) => c.name === kind.key[0]);
+    const seen = new RepeatProbe();
+    probe = seen;
+    const toRow = (record: R) => {
+      const row = builder.build(record);
+      seen.add(row[keyAt] as string);
+      return row;
+    };
     staged = await session.appendRows(
       staging,
       kind.stagingColumns,
-      recordBatches(source, (record: R) => builder.build(record), counter, options),
+      recordBatches(source, toRow, counter, options),
       { signal: options.signal },
     );
   }
-  const duplicates = await session.run(deleteStagingLosersSql(dialect, staging, kind.key, kind.winnerOrder));
+  const duplicates =
+    probe && !probe.mayHaveRepeats
+      ? 0
+      : await session.run(deleteStagingLosersSql(dialect, staging, kind.key, kind.winnerOrder));
   return { staging, staged, duplicates };
 }
 

@@ -76,8 +76,9 @@ describe('rate limits on the fake clock', () => {
     });
     fake.inject({ match: { family: 'query' }, fault: { kind: 'slow', stall: true }, times: 5 });
     const path = `/api/query/events/names?project_id=${fake.projectId}&type=general`;
-    const stalled = Array.from({ length: 5 }, () =>
-      socketRequest(fake, path, { authorization: saAuth(fake) }, 400),
+    const stalled = Array.from(
+      { length: 5 },
+      () => socketRequest(fake, path, { authorization: saAuth(fake) }, 2_000), // long enough to still be open on a loaded machine
     );
     while (fake.requests.filter((r) => r.status === 200).length < 5)
       await new Promise((r) => setTimeout(r, 10));
@@ -95,7 +96,7 @@ describe('rate limits on the fake clock', () => {
 
     fake.inject({ match: { family: 'export' }, fault: { kind: 'slow', stall: true } });
     const exportPath = `/api/2.0/export?project_id=${fake.projectId}&from_date=2024-06-01&to_date=2024-06-01`;
-    const holding = socketRequest(fake, exportPath, { authorization: saAuth(fake) }, 300);
+    const holding = socketRequest(fake, exportPath, { authorization: saAuth(fake) }, 2_000);
     while (!fake.requests.some((r) => r.family === 'export' && r.status === 200))
       await new Promise((r) => setTimeout(r, 10));
     fake.advance(2000);

@@ -1,6 +1,7 @@
 // One import measurement in its own process. Usage:
 //   node bench/import-case.js FORMAT ROWS [BACKEND] [--no-sidecar]   → prints one JSON line.
-//   FORMAT   parquet | csv | jsonl
+//   FORMAT   parquet | csv | jsonl (this package's events export: raw Mixpanel lines) |
+//            flat-jsonl (one object per row with the table's columns, from exportQuery; no sidecar)
 //   BACKEND  duckdb (default) | sqlite | postgres (needs MP_BENCH_PG_URL)
 // A child process fills the `events` table of `bench/mixpanel-events.js` (a 19-digit id in each
 // event) and exports it with this package (`--prepare`); this process then imports the file into a
@@ -34,7 +35,10 @@ if (process.argv[2] === '--prepare') {
     yield* mixpanelEvents(Number(rowsText));
   }
   await storage.createEventsTable('events', events(), { type: 'events' });
-  await storage.exportTable('events', { path: out, format, checksum: true });
+  if (format === 'flat-jsonl') {
+    await storage.exportQuery('SELECT * FROM events', [], { path: out, format: 'jsonl' });
+    rmSync(`${out}.meta.json`);
+  } else await storage.exportTable('events', { path: out, format });
   await storage.close();
   process.exit(0);
 }
@@ -44,7 +48,7 @@ const [format, rowsText, backend = 'duckdb'] = args;
 const sidecar = !process.argv.includes('--no-sidecar');
 const rows = Number(rowsText);
 const dir = mkdtempSync(join(tmpdir(), 'mp-bench-import-'));
-const file = join(dir, `events.${format}`);
+const file = join(dir, `events.${format === 'flat-jsonl' ? 'jsonl' : format}`);
 const schema = `bench_import_${process.pid}`;
 if (backend === 'postgres' && !process.env.MP_BENCH_PG_URL) throw new Error('postgres needs MP_BENCH_PG_URL');
 

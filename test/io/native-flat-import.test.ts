@@ -146,6 +146,7 @@ describe('native import of flat events files on DuckDB', () => {
     ['csv', writeCsv],
     ['jsonl', writeJsonl],
     ['csv.gz', writeGzipCsv],
+    ['text.jsonl', writeJsonlTextProperties],
   ] as const)('hand-made %s: same rows, digits, dedup and derived ids as JavaScript', async (ext, write) => {
     const path = write(file(`flat.${ext}`));
     await using duck = await StorageEngine.inMemory({ backend: 'duckdb' });
@@ -259,6 +260,15 @@ describe('native import of flat events files on DuckDB', () => {
     expect(await tables(duck)).not.toContain('events');
   });
 });
+
+/** JSON lines whose properties are a string holding the object's JSON text (as exportQuery writes them). */
+function writeJsonlTextProperties(path: string): string {
+  const rows = flatRows().map((r) => ({
+    ...r,
+    properties: r.properties === null ? null : JSON.stringify(r.properties),
+  }));
+  return writeJsonl(path, rows);
+}
 
 function writeGzipCsv(path: string): string {
   writeFileSync(path, gzipSync(readFileSync(writeCsv(file('gz-source.csv')))));

@@ -195,6 +195,8 @@ function jsonlSource(file: FlatEventsFile): SourceSql {
         `ELSE error('${BAD_RECORD}' || seq || ':insert_id') END`,
       properties:
         `CASE WHEN ${absent('properties')} THEN NULL WHEN ${kind('properties')} = 'OBJECT' THEN CAST(${q('properties')} AS VARCHAR) ` +
+        // A string holds the object's JSON text (as in CSV), checked like CSV's below.
+        `WHEN ${kind('properties')} = 'VARCHAR' THEN ${text('properties')} ` +
         `ELSE error('${BAD_RECORD}' || seq || ':properties') END`,
       seq: 'seq',
     },

@@ -1,14 +1,16 @@
-// One export measurement in its own process, so peak RSS belongs to that export alone.
-// Usage: node bench/export-case.js FORMAT ROWS [BACKEND]   → prints one JSON line.
-//   FORMAT   parquet | csv | jsonl
+// Export measurements, each export in its own process so its peak RSS is its own.
+// Usage: node bench/export-case.js FORMATS ROWS [BACKEND]   → prints one JSON line per format.
+//   FORMATS  parquet | csv | jsonl, or a comma-separated list (the table is filled once for all)
 //   BACKEND  duckdb (default) | sqlite | postgres (needs MP_BENCH_PG_URL)
-// The events table is filled by a child process first (`--prepare`), so the export process starts
-// with an engine that has not just ingested: its RSS growth is the export's own. Memory is sampled
-// every 20 ms; a flat peak across 100k and 1M rows is what "constant memory" means here.
+// The events table is filled by a child process first (`--prepare`), so no export process has just
+// ingested; each format is then exported by a fresh child (`--export`). Peak RSS is the kernel's
+// high-water mark (VmHWM in /proc/self/status), reset just before the export (`clear_refs` 5), so it
+// is the export's true peak even when synchronous loops keep timers from sampling. A flat peak across
+// 1M and 3M rows is what "constant memory" means here.
 // MP_BENCH_DIST overrides the built library (default ../dist/index.js); MP_BENCH_MEMORY_LIMIT sets
 // DuckDB's memory_limit.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +18,7 @@ import { mixpanelEvents } from './mixpanel-events.js';
 
 const dist = process.env.MP_BENCH_DIST ?? '../dist/index.js';
 const { StorageEngine } = await import(dist);
+const self = fileURLToPath(import.meta.url);
 
 function openOptions(backend, path, schema) {
   if (backend === 'postgres') return { backend, settings: { url: process.env.MP_BENCH_PG_URL, schema } };
@@ -23,6 +26,22 @@ function openOptions(backend, path, schema) {
   // export, is what grows with the table; MP_BENCH_MEMORY_LIMIT bounds it.
   const limit = backend === 'duckdb' ? process.env.MP_BENCH_MEMORY_LIMIT : undefined;
   return { backend, path, ...(limit ? { settings: { memory_limit: limit } } : {}) };
+}
+
+/** VmRSS / VmHWM of this process in MB. */
+function memoryMb(key) {
+  const match = new RegExp(`${key}:\\s+(\\d+) kB`).exec(readFileSync('/proc/self/status', 'utf8'));
+  return match ? Math.round(Number(match[1]) / 1024) : null;
+}
+
+/** Resets VmHWM to the current RSS (Linux ≥ 4.0); false where that is not allowed. */
+function resetPeak() {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 if (process.argv[2] === '--prepare') {
@@ -36,51 +55,62 @@ if (process.argv[2] === '--prepare') {
   process.exit(0);
 }
 
-const [format, rowsText, backend = 'duckdb'] = process.argv.slice(2);
+if (process.argv[2] === '--export') {
+  const [, , , format, backend, path, schema, out] = process.argv;
+  const storage = await StorageEngine.open(openOptions(backend, path, schema));
+  globalThis.gc?.();
+  const rssBeforeMb = memoryMb('VmRSS');
+  const peakReset = resetPeak();
+  const start = performance.now();
+  const result = await storage.exportTable('events', { path: out, format });
+  const seconds = (performance.now() - start) / 1000;
+  const peakRssMb = memoryMb('VmHWM');
+  await storage.close();
+  console.log(
+    JSON.stringify({
+      method: result.method,
+      exported: result.rows,
+      seconds: +seconds.toFixed(2),
+      rowsPerSecond: Math.round(result.rows / seconds),
+      rssBeforeMb,
+      peakRssMb,
+      peakReset,
+      fileMb: +(statSync(out).size / 1048576).toFixed(1),
+    }),
+  );
+  process.exit(0);
+}
+
+const [formats, rowsText, backend = 'duckdb'] = process.argv.slice(2);
 const rows = Number(rowsText);
 const dir = mkdtempSync(join(tmpdir(), 'mp-bench-export-'));
 const dbPath = join(dir, `bench.${backend}`);
 const schema = `bench_export_${process.pid}`;
 if (backend === 'postgres' && !process.env.MP_BENCH_PG_URL) throw new Error('postgres needs MP_BENCH_PG_URL');
 
-try {
-  const prepared = spawnSync(
-    process.execPath,
-    [fileURLToPath(import.meta.url), '--prepare', String(rows), backend, dbPath, schema],
-    { stdio: ['ignore', 'ignore', 'inherit'], env: process.env },
-  );
-  if (prepared.status !== 0) throw new Error(`preparing ${rows} rows failed (exit ${prepared.status})`);
+function child(args) {
+  const run = spawnSync(process.execPath, ['--expose-gc', self, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: process.env,
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) throw new Error(`${args[0]} failed (exit ${run.status})`);
+  return run.stdout;
+}
 
-  const storage = await StorageEngine.open(openOptions(backend, dbPath, schema));
-  globalThis.gc?.();
-  const rssBefore = process.memoryUsage().rss;
-  let peakRss = rssBefore;
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  }, 20);
-  const out = join(dir, `events.${format}`);
-  const start = performance.now();
-  const result = await storage.exportTable('events', { path: out, format });
-  const seconds = (performance.now() - start) / 1000;
-  clearInterval(sampler);
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  if (backend === 'postgres') await storage.execute(`DROP SCHEMA "${schema}" CASCADE`);
-  await storage.close();
-  console.log(
-    JSON.stringify({
-      case: 'export',
-      format,
-      backend,
-      rows,
-      exported: result.rows,
-      method: result.method,
-      seconds: +seconds.toFixed(2),
-      rowsPerSecond: Math.round(result.rows / seconds),
-      rssBeforeMb: Math.round(rssBefore / 1048576),
-      peakRssMb: Math.round(peakRss / 1048576),
-      fileMb: +(statSync(out).size / 1048576).toFixed(1),
-    }),
-  );
+try {
+  child(['--prepare', String(rows), backend, dbPath, schema]);
+  for (const format of formats.split(',')) {
+    const out = join(dir, `events.${format}`);
+    const measured = JSON.parse(child(['--export', format, backend, dbPath, schema, out]).trim());
+    console.log(JSON.stringify({ case: 'export', format, backend, rows, ...measured }));
+    rmSync(out, { force: true });
+  }
 } finally {
+  if (backend === 'postgres') {
+    const storage = await StorageEngine.open(openOptions(backend, dbPath, schema));
+    await storage.execute(`DROP SCHEMA "${schema}" CASCADE`);
+    await storage.close();
+  }
   rmSync(dir, { recursive: true, force: true });
 }

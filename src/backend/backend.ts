@@ -170,7 +170,36 @@ export interface BackendFileIo {
     path: string,
     options?: StatementOptions & { readonly batchRows?: number },
   ): AsyncIterable<ResultSet>;
+  /**
+   * Plans loading a flat events file (the events table's columns) with the engine's own reader,
+   * straight into a staging table of this connection. Resolves to a plan, or to the reason the file
+   * needs the JavaScript path. Optional: without it, every file is read in JavaScript.
+   */
+  planEventsImport?(file: FlatEventsFile, options?: StatementOptions): Promise<NativeImportPlan>;
 }
+
+/** A flat events file offered to {@link BackendFileIo.planEventsImport}. */
+export interface FlatEventsFile {
+  readonly path: string;
+  readonly format: FileFormat;
+  /** The file is gzip-compressed (CSV, JSON lines). */
+  readonly gzip: boolean;
+  /** CSV: the header's column names, in file order. Otherwise null. */
+  readonly header: readonly string[] | null;
+}
+
+/** Whether (and how) an engine stages a file itself. */
+export type NativeImportPlan =
+  | {
+      readonly native: true;
+      /**
+       * Inserts every row of the file into `staging` (the events staging columns, `_seq` = 1-based
+       * row position) with the same validation as the JavaScript path; resolves to the rows staged.
+       * A rejected row fails the statement (InvalidRecordError naming the row and field).
+       */
+      stage(session: Session, staging: string, options?: StatementOptions): Promise<number>;
+    }
+  | { readonly native: false; readonly reason: string };
 
 /** Options of a native backup or restore. */
 export interface NativeBackupOptions {

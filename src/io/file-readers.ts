@@ -21,7 +21,8 @@ export function assertFileExists(path: string): void {
   if (!existsSync(path)) throw new FileNotFoundError(path);
 }
 
-async function isGzip(path: string): Promise<boolean> {
+/** Whether the file starts with gzip's magic bytes. */
+export async function isGzip(path: string): Promise<boolean> {
   const handle = await open(path, 'r');
   try {
     const head = Buffer.alloc(2);

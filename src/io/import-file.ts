@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import type { BackendFileIo } from '../backend/backend.js';
+import type { BackendFileIo, NativeImportPlan, Session } from '../backend/backend.js';
 import type { ColumnDef } from '../backend/column-types.js';
 import { MixpanelExportFile } from '../engine/mixpanel-export-file.js';
 import type { RecordSource } from '../engine/record-batches.js';
@@ -10,11 +10,11 @@ import type {
   StoredTableMetadata,
   TableType,
 } from '../engine/records.js';
-import { FileNotFoundError, InvalidArgumentError } from '../errors.js';
+import { AbortedError, FileNotFoundError, InvalidArgumentError } from '../errors.js';
 import { type ExportSidecar, readSidecar, sidecarPathFor } from './export-sidecar.js';
 import type { ExportContext } from './export-table.js';
 import { resolveFormat, resolvePathOption } from './file-options.js';
-import { assertFileExists, readParquet } from './file-readers.js';
+import { assertFileExists, isGzip, readCsv, readJsonLines, readParquet } from './file-readers.js';
 import {
   eventRecords,
   type FileObjects,
@@ -22,7 +22,8 @@ import {
   profileRecords,
   tableRows,
 } from './import-records.js';
-import type { ImportOptions, ImportResult, ImportVerification } from './import-types.js';
+import type { ImportLane, ImportOptions, ImportResult, ImportVerification } from './import-types.js';
+import type { NativeEventsLoad, TableLoad } from './load-table.js';
 import { withNativeFileIo } from './native-file-io.js';
 import { isNativeMixpanelJsonl } from './native-jsonl-eligibility.js';
 import { tableChecksum } from './table-checksum.js';
@@ -36,6 +37,17 @@ interface Written {
   readonly updated: number;
   readonly duplicates: number;
   readonly metadataRestored: boolean;
+  /** `native` when the engine's own reader staged the rows. Default `javascript`. */
+  readonly lane?: ImportLane;
+}
+
+/** The native reader refused a row: the import is rolled back and re-read in JavaScript. */
+class NativeLaneRejected extends Error {
+  constructor(cause: unknown) {
+    super(`the native reader rejected the file: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+  }
 }
 
 function resolveType(option: unknown, sidecar: ExportSidecar | null): TableKind {
@@ -121,7 +133,21 @@ export async function importFile(
     }
     return writeKind(ctx, { name, type, file }, objects, sidecar, options, ingest, counter);
   };
-  const written = format === 'parquet' ? await withNativeFileIo(ctx.backend, run) : await run(null);
+  let written: Written | null = null;
+  let laneReason: string | null = null;
+  if (type === 'events') {
+    const plan = await planNative(ctx, file, format, options.signal);
+    if (plan?.native) {
+      try {
+        written = await writeEventsNative(ctx, name, file, plan, sidecar, options, ingest, counter);
+      } catch (error) {
+        if (!(error instanceof NativeLaneRejected)) throw error;
+        laneReason = error.message;
+        counter.read = 0;
+      }
+    } else if (plan) laneReason = plan.reason;
+  }
+  written ??= format === 'parquet' ? await withNativeFileIo(ctx.backend, run) : await run(null);
   const verification =
     options.append || sidecar === null ? null : await verify(ctx, name, type, sidecar, options.signal);
   return {
@@ -130,7 +156,12 @@ export async function importFile(
     format,
     path: file,
     rowsRead: counter.read,
-    ...written,
+    inserted: written.inserted,
+    updated: written.updated,
+    duplicates: written.duplicates,
+    metadataRestored: written.metadataRestored,
+    lane: written.lane ?? 'javascript',
+    laneReason: written.lane === 'native' ? null : laneReason,
     verification,
     durationMs: Math.round(performance.now() - started),
   };
@@ -165,7 +196,10 @@ async function writeKind(
         options.onProgress?.(rows);
       },
     };
-    return writeEvents(storage, name, file, source, metadata, options, ingest, counter);
+    return {
+      ...(await writeEvents(storage, name, file, source, metadata, options, ingest, counter)),
+      lane: 'native',
+    };
   }
   if (type === 'events') {
     return writeEvents(
@@ -240,6 +274,102 @@ async function writeEvents(
     updated: 0,
     duplicates: counter.read - stored,
     metadataRestored: metadata !== null,
+  };
+}
+
+/**
+ * The backend's plan for loading a flat events file with its own reader, or null when it has none or
+ * the file is not flat (raw Mixpanel lines have their own native lane, decided in `writeKind`).
+ */
+async function planNative(
+  ctx: ExportContext,
+  file: string,
+  format: string,
+  signal: AbortSignal | undefined,
+): Promise<NativeImportPlan | null> {
+  const fileIo = ctx.backend.capabilities.nativeFileIo ? ctx.backend.fileIo : undefined;
+  if (!fileIo?.planEventsImport) return null;
+  const gzip = format !== 'parquet' && (await isGzip(file));
+  let header: string[] | null = null;
+  if (format === 'csv') {
+    const csv = await readCsv(file, signal);
+    header = csv.header;
+    await csv.records.return(undefined);
+  } else if (format === 'jsonl') {
+    const keys = await firstLineKeys(file, signal);
+    if (keys === null) return { native: false, reason: 'the first line is not a JSON object' };
+    if (!keys.includes('event_name') || (keys.includes('event') && keys.includes('properties'))) return null;
+  }
+  return fileIo.planEventsImport(
+    { path: file, format: format as 'parquet' | 'csv' | 'jsonl', gzip, header },
+    signal ? { signal } : {},
+  );
+}
+
+/** The keys of a JSON lines file's first object, or null when it holds none. */
+async function firstLineKeys(file: string, signal: AbortSignal | undefined): Promise<string[] | null> {
+  const lines = readJsonLines(file, signal);
+  try {
+    const first = await lines.next();
+    const value = first.done ? undefined : first.value[0]?.value;
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.keys(value) : null;
+  } catch {
+    return null;
+  } finally {
+    await lines.return(undefined);
+  }
+}
+
+/** Writes an events table whose rows the backend stages itself (create, replace or append). */
+async function writeEventsNative(
+  ctx: ExportContext,
+  name: string,
+  file: string,
+  plan: Extract<NativeImportPlan, { native: true }>,
+  sidecar: ExportSidecar | null,
+  options: ImportOptions,
+  ingest: IngestOptions,
+  counter: { read: number },
+): Promise<Written> {
+  const { signal } = options;
+  const metadata: StoredTableMetadata | null = sidecar?.metadata?.type === 'events' ? sidecar.metadata : null;
+  const stage = async (session: Session, staging: string): Promise<number> => {
+    try {
+      return await plan.stage(session, staging, signal ? { signal } : {});
+    } catch (error) {
+      if (signal?.aborted || error instanceof AbortedError) throw error;
+      throw new NativeLaneRejected(error);
+    }
+  };
+  let appended: AppendResult | null = null;
+  const load: NativeEventsLoad = {
+    type: 'native-events',
+    stage,
+    metadata: options.append ? null : metadata,
+    create: { type: 'events', source: `file:${basename(file)}` },
+    append: options.append
+      ? { fromDate: metadata?.fromDate ?? null, toDate: metadata?.toDate ?? null }
+      : null,
+    onAppend: (result) => {
+      appended = result;
+    },
+  };
+  const stored = await ctx.storage.loadTable(name, load as unknown as TableLoad, {
+    ...ingest,
+    onProgress: (rows: number) => {
+      counter.read = rows;
+      options.onProgress?.(rows);
+    },
+    replace: options.replace === true,
+  });
+  const result = appended as AppendResult | null;
+  if (result !== null) return { ...result, metadataRestored: false, lane: 'native' };
+  return {
+    inserted: stored,
+    updated: 0,
+    duplicates: counter.read - stored,
+    metadataRestored: metadata !== null,
+    lane: 'native',
   };
 }
 

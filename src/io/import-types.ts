@@ -43,6 +43,12 @@ export interface ImportVerification {
   readonly ok: boolean;
 }
 
+/**
+ * How an import read its file: `native` when the database's own reader loaded the rows (DuckDB's
+ * `read_parquet` / `read_csv` / `read_json`, no JavaScript per row), `javascript` otherwise.
+ */
+export type ImportLane = 'native' | 'javascript';
+
 /** What an import did. */
 export interface ImportResult {
   readonly table: string;
@@ -59,6 +65,14 @@ export interface ImportResult {
   readonly duplicates: number;
   /** True when `_metadata` was restored from the sidecar. */
   readonly metadataRestored: boolean;
+  /** Which reader loaded the rows (see docs/files-and-migration.md, "Native import on DuckDB"). */
+  readonly lane: ImportLane;
+  /**
+   * Why a backend with a native reader read this events file in JavaScript (e.g. a column type it
+   * cannot map exactly, or a row it rejected, after which the JavaScript path re-read the file).
+   * Null when the native lane was taken or the backend has none.
+   */
+  readonly laneReason: string | null;
   /** The sidecar check of a create or replace; null for appends and files without a sidecar. */
   readonly verification: ImportVerification | null;
   readonly durationMs: number;

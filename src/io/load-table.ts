@@ -1,10 +1,11 @@
-import type { Session } from '../backend/backend.js';
+import type { BackendConnection, Session } from '../backend/backend.js';
 import { COLUMN_TYPES, type ColumnDef, type ColumnType } from '../backend/column-types.js';
 import type { SqlDialect } from '../backend/sql-dialect.js';
 import { MetadataStore } from '../engine/metadata-store.js';
-import type { MixpanelExportFile } from '../engine/mixpanel-export-file.js';
+import { MixpanelExportFile } from '../engine/mixpanel-export-file.js';
 import { type BatchCounter, type RecordSource, recordBatches } from '../engine/record-batches.js';
 import type {
+  AppendResult,
   CreateTableOptions,
   EventRecord,
   ProfileRecord,
@@ -14,7 +15,14 @@ import type {
 import { createTableSql } from '../engine/statements.js';
 import { internalTableName } from '../engine/table-name.js';
 import { METADATA_COLUMNS, METADATA_TABLE } from '../engine/table-schemas.js';
-import { createTable, EVENTS, PROFILES, type WriteContext } from '../engine/table-writes.js';
+import {
+  type AppendMetadata,
+  appendEvents,
+  createTable,
+  EVENTS,
+  PROFILES,
+  type WriteContext,
+} from '../engine/table-writes.js';
 import { InvalidArgumentError, TableExistsError } from '../errors.js';
 import { stringifyJson } from '../values/json-text.js';
 import { toWriteValue } from './cell-values.js';
@@ -51,6 +59,62 @@ export type TableLoad =
       readonly rows: RecordSource<readonly unknown[]>;
       readonly metadata?: StoredTableMetadata | null;
     };
+
+/**
+ * `importFile`'s native lane (internal, not part of {@link TableLoad}): events the backend's own
+ * reader inserts into the engine's staging table (`stage`), followed by the engine's usual dedup,
+ * promotion or append, and metadata, in ONE transaction, through `storage.loadTable` so the write
+ * queue serialises it. An append's result goes to `onAppend` (loadTable resolves to a number).
+ */
+export interface NativeEventsLoad {
+  readonly type: 'native-events';
+  readonly stage: (session: Session, staging: string) => Promise<number>;
+  /** Restored verbatim when given; otherwise `create` is the new table's metadata. */
+  readonly metadata: StoredTableMetadata | null;
+  readonly create: TableMetadata;
+  /** Append to the existing table (with these extras) instead of creating it. */
+  readonly append: AppendMetadata | null;
+  readonly onAppend: (result: AppendResult) => void;
+}
+
+/**
+ * The connection as the engine's staging step should see it for a native load: its only native
+ * source hook (`stageMixpanelExport`, reached with a {@link MixpanelExportFile} placeholder) runs
+ * `stage` instead. A bridge until the engine stages a generic native source itself (see
+ * docs/files-and-migration.md); everything else is the connection's own member, bound to it.
+ */
+function stagingThrough(connection: BackendConnection, stage: NativeEventsLoad['stage']): BackendConnection {
+  const capabilities = { ...connection.capabilities, nativeMixpanelExport: true };
+  const stageMixpanelExport = (session: Session, staging: string) => stage(session, staging);
+  return new Proxy(connection, {
+    get(target, key) {
+      if (key === 'capabilities') return capabilities;
+      if (key === 'stageMixpanelExport') return stageMixpanelExport;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+async function loadNativeEvents(
+  ctx: WriteContext,
+  name: string,
+  load: NativeEventsLoad,
+  options: CreateTableOptions,
+): Promise<number> {
+  const connection = stagingThrough(ctx.connection, load.stage);
+  const metadata = load.metadata
+    ? new VerbatimMetadataStore(ctx.connection.dialect, load.metadata)
+    : ctx.metadata;
+  const writeCtx: WriteContext = { connection, metadata };
+  const placeholder = new MixpanelExportFile(name);
+  if (load.append) {
+    const result = await appendEvents(writeCtx, name, placeholder, options, load.append);
+    load.onAppend(result);
+    return result.inserted;
+  }
+  return createTable(writeCtx, EVENTS, name, placeholder, { ...load.create, type: 'events' }, options);
+}
 
 /** A metadata store that writes one given `_metadata` row verbatim. */
 class VerbatimMetadataStore extends MetadataStore {
@@ -108,9 +172,10 @@ function checkColumns(columns: unknown): ColumnDef[] {
 export async function loadTable(
   ctx: WriteContext,
   name: string,
-  load: TableLoad,
+  load: TableLoad | NativeEventsLoad,
   options: CreateTableOptions = {},
 ): Promise<number> {
+  if (load?.type === 'native-events') return loadNativeEvents(ctx, name, load, options);
   const metadata = load.metadata ?? null;
   const store = metadata ? new VerbatimMetadataStore(ctx.connection.dialect, metadata) : ctx.metadata;
   const writeCtx: WriteContext = { connection: ctx.connection, metadata: store };

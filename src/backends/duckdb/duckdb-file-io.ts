@@ -2,6 +2,7 @@ import type {
   BackendConnection,
   BackendFileIo,
   FileCompression,
+  FlatEventsFile,
   NativeFileTarget,
   SpoolFile,
   SqlParams,
@@ -10,10 +11,12 @@ import type {
 import type { ResultSet } from '../../backend/result-set.js';
 import { InvalidArgumentError, UnsupportedError } from '../../errors.js';
 import { duckdbDialect } from './duckdb-dialect.js';
+import { planDuckDbEventsImport } from './duckdb-file-import.js';
 
 /**
  * DuckDB's own file writer and reader: `COPY (query) TO 'file' (FORMAT …)` streams a result into
- * Parquet or CSV without materialising it, and `read_parquet` streams a file back.
+ * Parquet or CSV without materialising it, `read_parquet` streams a file back, and flat events files
+ * load straight into a staging table (`duckdb-file-import.ts`).
  *
  * Why the output path is a string literal rather than a bound parameter: DuckDB binds a `?` in the
  * `TO` clause *before* the query's own `?` parameters (checked: the values land in the wrong places),
@@ -111,6 +114,10 @@ export function createDuckDbFileIo(connection: BackendConnection): BackendFileIo
 
     readParquet(path: string, options: StatementOptions & { readonly batchRows?: number } = {}) {
       return connection.stream('SELECT * FROM read_parquet($1)', [path], options);
+    },
+
+    planEventsImport(file: FlatEventsFile, options: StatementOptions = {}) {
+      return planDuckDbEventsImport(connection, file, options);
     },
   };
 }

@@ -85,7 +85,7 @@ export {
 } from './errors.js';
 export type { ExportOptions, ExportResult } from './io/export-types.js';
 export type { FileCompression, FileFormat } from './io/file-options.js';
-export type { ImportOptions, ImportResult, ImportVerification } from './io/import-types.js';
+export type { ImportLane, ImportOptions, ImportResult, ImportVerification } from './io/import-types.js';
 export type { TableColumn, TableLoad } from './io/load-table.js';
 export { checksumTable, type TableChecksum } from './io/table-checksum.js';
 export type { TableKind } from './io/table-layout.js';

@@ -1,10 +1,11 @@
 import type { BackendConnection, Session } from '../backend/backend.js';
 import type { ColumnDef, WriteValue } from '../backend/column-types.js';
-import { TableExistsError, TableNotFoundError } from '../errors.js';
+import { InvalidArgumentError, TableExistsError, TableNotFoundError } from '../errors.js';
 import { throwIfAborted } from '../util/abort.js';
 import { EventRowBuilder, ProfileRowBuilder } from './event-rows.js';
 import type { MetadataStore } from './metadata-store.js';
 import { exportFilesUnsupported, MixpanelExportFile } from './mixpanel-export-file.js';
+import { NativeStagedSource } from './native-staged-source.js';
 import { type BatchCounter, type RecordSource, recordBatches } from './record-batches.js';
 import type {
   AppendResult,
@@ -80,7 +81,7 @@ async function stage<R>(
   session: Session,
   ctx: WriteContext,
   kind: Kind<R>,
-  source: RecordSource<R> | MixpanelExportFile,
+  source: RecordSource<R> | MixpanelExportFile | NativeStagedSource,
   options: IngestOptions,
 ): Promise<{ staging: string; staged: number; duplicates: number }> {
   const { dialect } = ctx.connection;
@@ -98,6 +99,13 @@ async function stage<R>(
     }
     throwIfAborted(options.signal, 'Ingestion');
     staged = await load.call(ctx.connection, session, staging, source.path, { timeInMs: source.timeInMs });
+    options.onProgress?.(staged);
+  } else if (source instanceof NativeStagedSource) {
+    if (source.type !== kind.type) {
+      throw new InvalidArgumentError(`A ${source.type} source cannot fill a ${kind.type} table.`);
+    }
+    throwIfAborted(options.signal, 'Ingestion');
+    staged = await source.stage(session, staging, options.signal ? { signal: options.signal } : {});
     options.onProgress?.(staged);
   } else {
     const builder = kind.rowBuilder();
@@ -172,7 +180,7 @@ export async function createTable<R>(
   ctx: WriteContext,
   kind: Kind<R>,
   name: string,
-  source: RecordSource<R> | MixpanelExportFile,
+  source: RecordSource<R> | MixpanelExportFile | NativeStagedSource,
   metadata: TableMetadata,
   options: CreateTableOptions,
 ): Promise<number> {
@@ -251,7 +259,7 @@ async function assertAppendable(ctx: WriteContext, kind: Kind<unknown>, name: st
 export async function appendEvents(
   ctx: WriteContext,
   name: string,
-  source: RecordSource<EventRecord> | MixpanelExportFile,
+  source: RecordSource<EventRecord> | MixpanelExportFile | NativeStagedSource,
   options: IngestOptions,
   extra: AppendMetadata = {},
 ): Promise<AppendResult> {

@@ -1,8 +1,9 @@
-import type { BackendConnection, Session } from '../backend/backend.js';
+import type { Session } from '../backend/backend.js';
 import { COLUMN_TYPES, type ColumnDef, type ColumnType } from '../backend/column-types.js';
 import type { SqlDialect } from '../backend/sql-dialect.js';
 import { MetadataStore } from '../engine/metadata-store.js';
-import { MixpanelExportFile } from '../engine/mixpanel-export-file.js';
+import type { MixpanelExportFile } from '../engine/mixpanel-export-file.js';
+import { NativeStagedSource } from '../engine/native-staged-source.js';
 import { type BatchCounter, type RecordSource, recordBatches } from '../engine/record-batches.js';
 import type {
   AppendResult,
@@ -77,43 +78,23 @@ export interface NativeEventsLoad {
   readonly onAppend: (result: AppendResult) => void;
 }
 
-/**
- * The connection as the engine's staging step should see it for a native load: its only native
- * source hook (`stageMixpanelExport`, reached with a {@link MixpanelExportFile} placeholder) runs
- * `stage` instead. A bridge until the engine stages a generic native source itself (see
- * docs/files-and-migration.md); everything else is the connection's own member, bound to it.
- */
-function stagingThrough(connection: BackendConnection, stage: NativeEventsLoad['stage']): BackendConnection {
-  const capabilities = { ...connection.capabilities, nativeMixpanelExport: true };
-  const stageMixpanelExport = (session: Session, staging: string) => stage(session, staging);
-  return new Proxy(connection, {
-    get(target, key) {
-      if (key === 'capabilities') return capabilities;
-      if (key === 'stageMixpanelExport') return stageMixpanelExport;
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
-
 async function loadNativeEvents(
   ctx: WriteContext,
   name: string,
   load: NativeEventsLoad,
   options: CreateTableOptions,
 ): Promise<number> {
-  const connection = stagingThrough(ctx.connection, load.stage);
   const metadata = load.metadata
     ? new VerbatimMetadataStore(ctx.connection.dialect, load.metadata)
     : ctx.metadata;
-  const writeCtx: WriteContext = { connection, metadata };
-  const placeholder = new MixpanelExportFile(name);
+  const writeCtx: WriteContext = { connection: ctx.connection, metadata };
+  const source = new NativeStagedSource('events', (session, staging) => load.stage(session, staging));
   if (load.append) {
-    const result = await appendEvents(writeCtx, name, placeholder, options, load.append);
+    const result = await appendEvents(writeCtx, name, source, options, load.append);
     load.onAppend(result);
     return result.inserted;
   }
-  return createTable(writeCtx, EVENTS, name, placeholder, { ...load.create, type: 'events' }, options);
+  return createTable(writeCtx, EVENTS, name, source, { ...load.create, type: 'events' }, options);
 }
 
 /** A metadata store that writes one given `_metadata` row verbatim. */

@@ -84,7 +84,7 @@ export const CONFIG_KEYS = [
   {
     key: 'database.duckdb.write_memory_limit',
     type: 'size',
-    default: '512MB',
+    default: '256MB',
     env: 'MP_DUCKDB_WRITE_MEMORY_LIMIT',
     secret: false,
     appliedBy: 'duckdb backend',

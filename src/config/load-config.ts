@@ -76,7 +76,7 @@ export interface ConfigEntry {
 export interface DuckDbSettings {
   /** `SET memory_limit`, e.g. `4GB`. */
   readonly memoryLimit?: string;
-  /** memory_limit during writes when memory_limit is not set, e.g. `512MB`. */
+  /** memory_limit during writes when memory_limit is not set, e.g. `256MB`. */
   readonly writeMemoryLimit?: string;
   /** `SET threads`. */
   readonly threads?: number;

@@ -14,13 +14,13 @@ describe('DuckDB write_memory_limit', () => {
     return seen;
   }
 
-  it('holds the default 512MB during writes and restores DuckDB default after', async () => {
+  it('holds the default 256MB during writes and restores DuckDB default after', async () => {
     await using storage = await StorageEngine.inMemory();
     const before = String(await storage.executeScalar("SELECT current_setting('memory_limit')"));
-    expect(await limitSeenDuringWrite(storage)).toBe('488.2 MiB');
+    expect(await limitSeenDuringWrite(storage)).toBe('244.1 MiB');
     expect(await storage.executeScalar("SELECT current_setting('memory_limit')")).toBe(before);
     const setting = (await storage.settings()).find((s) => s.key === 'database.duckdb.write_memory_limit');
-    expect(setting).toEqual({ key: 'database.duckdb.write_memory_limit', value: '512MB', source: 'engine' });
+    expect(setting).toEqual({ key: 'database.duckdb.write_memory_limit', value: '256MB', source: 'engine' });
   });
 
   it('takes a configured value, and steps aside when memory_limit is set', async () => {

@@ -74,7 +74,7 @@ export const DUCKDB_SETTING_NAMES: readonly (keyof DuckDbSettings)[] = [
 ];
 
 /** Default of `write_memory_limit` (see config-keys.ts; measured in docs/benchmarks.md). */
-export const DEFAULT_WRITE_MEMORY_LIMIT = '512MB';
+export const DEFAULT_WRITE_MEMORY_LIMIT = '256MB';
 
 /**
  * The memory limit to hold during write transactions, or undefined when the user set

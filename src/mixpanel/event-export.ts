@@ -2,6 +2,7 @@ import { ApiError, InvalidArgumentError } from '../errors.js';
 import { throwIfAborted } from '../util/abort.js';
 import { EXPORT_PATH } from './endpoints.js';
 import type { HttpResponse } from './http-request.js';
+import { BadLine, type LineBlock, LineBlockSplitter } from './line-blocks.js';
 import { LosslessLineParser } from './lossless-json-line.js';
 import { withApiDetails } from './mixpanel-errors.js';
 import { readNdjsonLines } from './ndjson-reader.js';
@@ -66,11 +67,12 @@ export interface ExportAttempt {
   /** The events of this attempt (single use). */
   readonly events: AsyncIterable<RawEvent>;
   /**
-   * The same stream as batches of raw JSON lines, unparsed (single use; use `events` or `lines`,
-   * not both). Each line starts with `{` and ends with `}`, and `terminated early` fails the attempt
-   * as with `events`; full JSON validation is left to the consumer (e.g. DuckDB's `read_json`).
+   * The same stream as blocks of whole raw JSON lines, undecoded bytes (single use; use `events`
+   * or `blocks`, not both). Each line starts with `{` and ends with `}`, and `terminated early`
+   * fails the attempt as with `events`; full JSON validation is left to the consumer (e.g. DuckDB's
+   * `read_json`).
    */
-  readonly lines: AsyncIterable<readonly string[]>;
+  readonly blocks: AsyncIterable<LineBlock>;
   /** Events yielded so far by this attempt. */
   readonly linesRead: number;
   /** True once `events` has been read to the end without error. */
@@ -121,8 +123,8 @@ class Attempt implements ExportAttempt {
     return this.#once(() => this.#stream());
   }
 
-  get lines(): AsyncIterable<readonly string[]> {
-    return this.#once(() => this.#streamLines());
+  get blocks(): AsyncIterable<LineBlock> {
+    return this.#once(() => this.#streamBlocks());
   }
 
   #once<T>(open: () => AsyncIterator<T>): AsyncIterable<T> {
@@ -166,35 +168,35 @@ class Attempt implements ExportAttempt {
     return failure;
   }
 
-  async *#streamLines(): AsyncGenerator<readonly string[]> {
+  async *#streamBlocks(): AsyncGenerator<LineBlock> {
     const spec = this.#spec();
     let response: HttpResponse | undefined;
     try {
       response = await this.#runner.open(spec);
-      for await (const batch of readNdjsonLines(response.body)) {
-        const texts: string[] = [];
-        for (const line of batch) {
-          const text = line.text;
-          if (text === TERMINATED_EARLY) {
-            throw streamError(
-              spec,
-              `the server ended the stream with 'terminated early' at line ${line.lineNumber}`,
-              {
-                lineNumber: line.lineNumber,
-              },
-            );
-          }
-          // A cheap shape check catches cut or split records here, where a failure is still a
-          // retryable failure of the stream; the consumer's parser validates the rest.
-          if (text.charCodeAt(0) !== 123 || text.charCodeAt(text.length - 1) !== 125) {
-            throw streamError(spec, `line ${line.lineNumber} is not a JSON object`, {
-              lineNumber: line.lineNumber,
-            });
-          }
-          texts.push(text);
+      const splitter = new LineBlockSplitter();
+      const take = (block: LineBlock | null): LineBlock | null => {
+        if (block !== null) this.linesRead += block.lines;
+        return block;
+      };
+      try {
+        for await (const chunk of response.body) {
+          const block = take(splitter.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
+          if (block !== null) yield block;
         }
-        this.linesRead += texts.length;
-        if (texts.length > 0) yield texts;
+        const last = take(splitter.end());
+        if (last !== null) yield last;
+      } catch (error) {
+        if (!(error instanceof BadLine)) throw error;
+        // A cut or split record, or the server's own end marker: the stream failed (retryable).
+        throw error.text === TERMINATED_EARLY
+          ? streamError(
+              spec,
+              `the server ended the stream with 'terminated early' at line ${error.lineNumber}`,
+              {
+                lineNumber: error.lineNumber,
+              },
+            )
+          : streamError(spec, error.message, { lineNumber: error.lineNumber });
       }
       this.completed = true;
     } catch (error) {
@@ -318,15 +320,15 @@ export function exportRange<T>(
 }
 
 /**
- * {@link exportRange} over raw line batches instead of parsed events: `consume` gets
- * `attempt.lines`. Same retry rule: only a failure of the attempt's own stream is retried.
+ * {@link exportRange} over blocks of raw lines instead of parsed events: `consume` gets
+ * `attempt.blocks`. Same retry rule: only a failure of the attempt's own stream is retried.
  */
-export function exportRangeLines<T>(
+export function exportRangeBlocks<T>(
   runner: RequestRunner,
   prepared: PreparedExport,
-  consume: (lines: AsyncIterable<readonly string[]>, info: ExportAttemptInfo) => Promise<T>,
+  consume: (blocks: AsyncIterable<LineBlock>, info: ExportAttemptInfo) => Promise<T>,
 ): Promise<T> {
-  return consumeAttempts(runner, prepared, (attempt) => consume(attempt.lines, attemptInfo(attempt)));
+  return consumeAttempts(runner, prepared, (attempt) => consume(attempt.blocks, attemptInfo(attempt)));
 }
 
 function attemptInfo(attempt: ExportAttempt): ExportAttemptInfo {

@@ -28,6 +28,7 @@ export {
   type HttpTransport,
   nodeHttpTransport,
 } from './http-request.js';
+export type { LineBlock } from './line-blocks.js';
 export { LosslessLineParser, parseJsonLossless, parseJsonNumber } from './lossless-json-line.js';
 export {
   MixpanelClient,

@@ -18,13 +18,14 @@ import {
   exportAttempts,
   exportEvents,
   exportRange,
-  exportRangeLines,
+  exportRangeBlocks,
   type MixpanelWarning,
   type PreparedExport,
   type RawEvent,
 } from './event-export.js';
 import { buildExportPlan, type ExportPlan, MAX_DAYS_PER_EXPORT, splitRange } from './export-plan.js';
 import { fetchTransport, type HttpTransport, nodeHttpTransport } from './http-request.js';
+import type { LineBlock } from './line-blocks.js';
 import * as queryApi from './query-api.js';
 import type {
   Cohort,
@@ -290,14 +291,15 @@ export class MixpanelClient {
    * `InvalidArgumentError`.
    */
   /**
-   * {@link exportRange} over raw JSON line batches (unparsed), for a consumer that validates and
-   * loads JSON itself, such as DuckDB's `read_json`. Write each attempt's lines as a unit.
+   * {@link exportRange} over blocks of whole raw JSON lines as bytes (not decoded, not parsed), for
+   * a consumer that validates and loads JSON itself, such as DuckDB's `read_json`. Write each
+   * attempt's blocks as a unit.
    */
-  exportRangeLines<T>(
+  exportRangeBlocks<T>(
     params: ExportParams,
-    consume: (lines: AsyncIterable<readonly string[]>, info: ExportAttemptInfo) => Promise<T>,
+    consume: (blocks: AsyncIterable<LineBlock>, info: ExportAttemptInfo) => Promise<T>,
   ): Promise<T> {
-    return exportRangeLines(this.#runner, this.#prepareExport(params), consume);
+    return exportRangeBlocks(this.#runner, this.#prepareExport(params), consume);
   }
 
   exportAttempts(params: ExportParams): AsyncGenerator<ExportAttempt> {

@@ -1,3 +1,5 @@
+import { type BodyWriter, GZIP_MIN_BYTES } from './body-writer.js';
+import { gzipFrame } from './export-cache.js';
 import { eventLookup } from './fake-data.js';
 import type { FakeEventHead } from './fake-events.js';
 import { EXPORT_CONTENT_TYPE, type Exchange } from './http-exchange.js';
@@ -58,6 +60,7 @@ export async function handleExport(ex: Exchange, ctx: ServerContext): Promise<vo
   const limit = request.limit ?? Number.POSITIVE_INFINITY;
   const generator = ctx.data.events;
   const writer = ex.stream(200, { 'Content-Type': EXPORT_CONTENT_TYPE }, true);
+  if (await sentFromCache(ex, ctx, request, writer, nowMs)) return;
   let lines = 0;
   let garbageWritten = false;
   const garbage = (line: string): string => {
@@ -92,4 +95,38 @@ export async function handleExport(ex: Exchange, ctx: ServerContext): Promise<vo
   if (garbageAt > 0 && !garbageWritten) writer.append('{"event": "Purchase", "properties": {"time": 17\n');
   if (Number.isFinite(stopAfter)) writer.append('terminated early\n');
   await writer.end();
+}
+
+/**
+ * Serves the export from the day cache (option `exportCache`) when the request is one it holds:
+ * default filters (no `event`, `where` or `limit`), gzip accepted, and no injected fault, whose
+ * bytes and lines must come from the generator. Returns false to let the generator serve it.
+ */
+async function sentFromCache(
+  ex: Exchange,
+  ctx: ServerContext,
+  request: ExportRequest,
+  writer: BodyWriter,
+  nowMs: number,
+): Promise<boolean> {
+  const cache = ctx.exportCache;
+  if (
+    cache === null ||
+    ex.fault !== null ||
+    request.events !== null ||
+    request.where !== null ||
+    request.limit !== null ||
+    !writer.acceptsPrecompressed
+  ) {
+    return false;
+  }
+  const segments = [];
+  for (const day of ctx.data.daysWithEvents(request.fromDay, request.toDay)) {
+    segments.push(await cache.segment(day, request.timeInMs, nowMs));
+  }
+  // Small bodies go out uncompressed, which only the generator does.
+  if (segments.reduce((sum, s) => sum + s.bytes, 0) <= GZIP_MIN_BYTES) return false;
+  const lines = segments.reduce((sum, s) => sum + s.lines, 0);
+  await writer.sendGzipped(gzipFrame(segments, ctx.options.gzipLevel), lines);
+  return true;
 }

@@ -4,6 +4,7 @@ import { authenticate } from './auth.js';
 import { StreamStopped } from './body-writer.js';
 import { handleControl } from './control-api.js';
 import { EngageSessions } from './engage-sessions.js';
+import { ExportCache } from './export-cache.js';
 import { FakeClock } from './fake-clock.js';
 import { FakeDataSet } from './fake-data.js';
 import { FakeExpected } from './fake-expected.js';
@@ -84,11 +85,18 @@ class FakeMixpanelServer implements FakeMixpanel {
       options.projectId,
     );
     const sessions = new EngageSessions(options.seedHash, options.sessionTtlMs);
-    this.context = { options, data, clock: this.clock, limiter, sessions };
+    const exportCache = options.exportCache === 'off' ? null : new ExportCache(data, options.gzipLevel);
+    this.context = { options, data, clock: this.clock, limiter, sessions, exportCache };
     this.expected = new FakeExpected(data, this.clock);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch(() => res.destroy());
     });
+  }
+
+  /** Compresses every export day up front (option `exportCache: 'precompute'`). */
+  async precompute(): Promise<void> {
+    if (this.options.exportCache === 'precompute')
+      await this.context.exportCache?.precompute(() => this.clock.now());
   }
 
   async listen(): Promise<void> {
@@ -311,6 +319,7 @@ export async function startFakeMixpanel(options: FakeMixpanelOptions = {}): Prom
   const resolved = resolveFakeOptions(options);
   const server = createServer({ keepAlive: true });
   const fake = new FakeMixpanelServer(resolved, server);
+  await fake.precompute();
   await fake.listen();
   return fake;
 }

@@ -1,4 +1,5 @@
 import type { EngageSessions } from './engage-sessions.js';
+import type { ExportCache } from './export-cache.js';
 import type { FakeClock } from './fake-clock.js';
 import type { FakeDataSet } from './fake-data.js';
 import type { ResolvedFakeOptions } from './fake-options.js';
@@ -11,4 +12,6 @@ export interface ServerContext {
   readonly clock: FakeClock;
   readonly limiter: RateLimiter;
   readonly sessions: EngageSessions;
+  /** Compressed export days (option `exportCache`), or null when every response is generated. */
+  readonly exportCache: ExportCache | null;
 }

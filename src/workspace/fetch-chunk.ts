@@ -4,7 +4,7 @@ import { toEventRecords } from './fetch-event-transform.js';
 import type { ResolvedFetchEvents } from './fetch-options.js';
 import { Prefetch } from './fetch-prefetch.js';
 import type { FetchProgressTracker } from './fetch-progress.js';
-import { readSpooledEvents, spoolLines } from './fetch-spool.js';
+import { readSpooledEvents, spoolBlocks } from './fetch-spool.js';
 import type { ChunkRange, ChunkWrite, FetchTableWriter } from './fetch-table-writer.js';
 import { untilAborted } from './workspace-abort.js';
 
@@ -86,9 +86,9 @@ async function writeInTurn<T>(
  */
 function exportChunkViaFile(ctx: ChunkContext, job: ChunkJob): Promise<ChunkWrite> {
   const { o, writer, progress, signal } = ctx;
-  return ctx.client.exportRangeLines(exportParams(ctx, job), async (lines, info) => {
+  return ctx.client.exportRangeBlocks(exportParams(ctx, job), async (blocks, info) => {
     job.attempts = info.attempt;
-    const chunk = await spoolLines(lines, signal, (n) => progress.reading(job.index, n));
+    const chunk = await spoolBlocks(blocks, signal, (n) => progress.reading(job.index, n));
     try {
       return await writeInTurn(ctx, job, null, () =>
         chunk.hasWideIntegers

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { InvalidRecordError } from '../errors.js';
-import { LosslessLineParser, type RawEvent } from '../mixpanel/index.js';
+import { type LineBlock, LosslessLineParser, type RawEvent } from '../mixpanel/index.js';
 import { throwIfAborted } from '../util/abort.js';
 
 /** A chunk's raw export lines, landed on disk for a native JSON loader. */
@@ -20,16 +20,42 @@ export interface SpooledChunk {
   remove(): void;
 }
 
-/** 20+ digits, or a negative 19-digit number: possibly beyond int64/uint64. */
-const WIDE_INTEGER = /\d{20}|-\d{19}/;
+/**
+ * Whether `bytes` holds a digit run of 20 or more, or a negative one of 19: possibly beyond
+ * int64/uint64. A run that long covers a position `i` with `i % 19 === 18`, so only every 19th
+ * byte is looked at, and the run around a digit found there is measured (about 1 GB/s, against
+ * ~0.1 GB/s for the equivalent regular expression over the decoded text). Digit runs never cross a
+ * line, and blocks hold whole lines.
+ */
+export function hasWideInteger(bytes: Uint8Array): boolean {
+  const n = bytes.length;
+  for (let i = 18; i < n; i += 19) {
+    if (!isDigit(bytes[i] as number)) continue;
+    let start = i;
+    while (start > 0 && isDigit(bytes[start - 1] as number)) start--;
+    // Shorter than 19 (the common case: times, counters): no need to find its end.
+    if (start + 18 >= n || !isDigit(bytes[start + 18] as number)) continue;
+    let end = i + 1;
+    while (end < n && isDigit(bytes[end] as number)) end++;
+    const length = end - start;
+    if (length >= 20 || (length === 19 && start > 0 && bytes[start - 1] === 0x2d)) return true;
+    // Every later run starts after `end`; keep the stride from there.
+    i = end - 1;
+  }
+  return false;
+}
+
+function isDigit(byte: number): boolean {
+  return byte >= 0x30 && byte <= 0x39;
+}
 
 /**
- * Writes the lines of one export attempt to a private temp file, with backpressure, so memory stays
- * bounded whatever the size of the day. A stream failure propagates unchanged (the client retries
- * the range); the file is removed on any failure.
+ * Writes the line blocks of one export attempt to a private temp file, as they come (no decoding),
+ * with backpressure, so memory stays bounded whatever the size of the range. A stream failure
+ * propagates unchanged (the client retries the range); the file is removed on any failure.
  */
-export async function spoolLines(
-  lines: AsyncIterable<readonly string[]>,
+export async function spoolBlocks(
+  blocks: AsyncIterable<LineBlock>,
   signal: AbortSignal,
   onLines: (count: number) => void,
 ): Promise<SpooledChunk> {
@@ -46,14 +72,13 @@ export async function spoolLines(
   let count = 0;
   let hasWideIntegers = false;
   try {
-    for await (const batch of lines) {
+    for await (const block of blocks) {
       throwIfAborted(signal, 'Fetching events');
-      const text = `${batch.join('\n')}\n`;
-      if (!hasWideIntegers && WIDE_INTEGER.test(text)) hasWideIntegers = true;
-      count += batch.length;
+      if (!hasWideIntegers && hasWideInteger(block.bytes)) hasWideIntegers = true;
+      count += block.lines;
       onLines(count);
       if (writeError) throw writeError;
-      if (!out.write(text)) await once(out, 'drain');
+      if (!out.write(block.bytes)) await once(out, 'drain');
     }
     out.end();
     await once(out, 'finish');

@@ -1,23 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readNdjsonLines } from '../../src/mixpanel/ndjson-reader.js';
-
-async function* chunksOf(buffers: Uint8Array[]): AsyncGenerator<Uint8Array> {
-  for (const b of buffers) yield b;
-}
-
-async function lines(buffers: Uint8Array[]): Promise<{ text: string; lineNumber: number }[]> {
-  const out: { text: string; lineNumber: number }[] = [];
-  for await (const batch of readNdjsonLines(chunksOf(buffers))) out.push(...batch);
-  return out;
-}
-
-/** Every way of cutting `bytes` into two pieces, plus one-byte pieces. */
-function cuts(bytes: Buffer): Uint8Array[][] {
-  const out: Uint8Array[][] = [];
-  for (let i = 0; i <= bytes.length; i++) out.push([bytes.subarray(0, i), bytes.subarray(i)]);
-  out.push([...bytes].map((b) => Uint8Array.of(b)));
-  return out;
-}
+import { cuts, ndjsonLines as lines } from './support/byte-cuts.js';
 
 describe('readNdjsonLines', () => {
   it('gives the same lines however the bytes are cut, including inside multi-byte characters', async () => {

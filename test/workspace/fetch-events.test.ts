@@ -67,6 +67,27 @@ describe('a 30-day fetch', () => {
     });
   });
 
+  it('stores the same rows from a fake that serves pre-compressed days (exportCache)', async () => {
+    await using cached = await startFake({
+      seed: 11,
+      days: 30,
+      eventsPerDay: 1000,
+      users: 200,
+      exportCache: 'precompute',
+    });
+    const rowsOf = async (server: FakeMixpanel) => {
+      await using ws = fakeWorkspace(server, { path: dbPath() });
+      await ws.fetchEvents({ fromDate: FROM, toDate: TO, parallel: true, workers: 2, chunkDays: 10 });
+      return await ws.sql(
+        'SELECT event_name, event_time, distinct_id, insert_id, CAST(properties AS VARCHAR) AS p FROM events ORDER BY insert_id',
+      );
+    };
+    const expected = await rowsOf(fake);
+    expect(expected).toHaveLength(fake.expected.dedupedEventCount(FROM, TO));
+    expect(await rowsOf(cached)).toEqual(expected);
+    expect(exportRequests(cached).every((r) => r.gzip)).toBe(true);
+  });
+
   it('keeps the winning copy of a duplicated event and every key field and property exactly', async () => {
     await using ws = fakeWorkspace(fake, { path: dbPath() });
     const day = '2024-06-12';

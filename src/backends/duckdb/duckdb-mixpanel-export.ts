@@ -4,8 +4,8 @@ import { InvalidRecordError } from '../../errors.js';
 
 /**
  * Loads a Mixpanel export JSONL file into an events staging table with DuckDB's own parallel JSON
- * reader: the fetch path's fast lane. JavaScript only splits and writes lines; parsing, validation
- * and the record transform happen here, in SQL:
+ * reader: the fetch path's fast lane. JavaScript only lands the bytes; parsing, validation and the
+ * record transform happen here, in SQL:
  *
  * - `event` → event_name; `properties.time` (seconds, or ms) → event_time (UTC);
  *   `properties.distinct_id` → distinct_id (`''` when absent); `properties.$insert_id` → insert_id;
@@ -13,6 +13,11 @@ import { InvalidRecordError } from '../../errors.js';
  * - events without `$insert_id` get `~<sha256 of name, time, distinct_id, properties>-<occurrence>`,
  *   the same scheme as the JavaScript path (the hashed text may differ in number formatting, so
  *   ids derived on one path are stable on that path).
+ *
+ * The four properties are read with ONE multi-path `json_extract` (a parse per event instead of one
+ * per property: measured 4.2 s → 0.44 s of operator CPU for 164k events). Events without an id are
+ * staged with `''` and numbered afterwards by one UPDATE over those rows only, so the big INSERT is
+ * a single streaming pipeline (a UNION ALL over a shared CTE made DuckDB materialise every event).
  *
  * DuckDB keeps every integer that fits 64 bits exactly (19-digit ids included); the fetch path
  * sends files with longer digit runs through the JavaScript path instead, which never rounds.
@@ -29,25 +34,29 @@ export async function stageMixpanelExportFile(
   const source =
     `SELECT event, properties, row_number() OVER () AS seq FROM read_json($1, format = 'newline_delimited', ` +
     `columns = {event: 'VARCHAR', properties: 'JSON'})`;
+  // JSON values (not strings) so `time` keeps its JSON type: a quoted number is not a time, as
+  // before. `->> '$'` then reads the two ids as text from their small extracted values.
+  const extracted =
+    `SELECT event, properties, seq, json_extract(properties, ['$.time', '$.distinct_id', '$."$insert_id"', ` +
+    `'$.mp_processing_time_ms']) AS j FROM (${source})`;
   // error() aborts the statement with a message naming the line, which becomes InvalidRecordError.
-  const shaped =
-    `SELECT CASE WHEN event IS NULL OR event = '' THEN error('${BAD_RECORD}' || seq || ':event') ELSE event END AS event_name, ` +
-    `coalesce(make_timestamp(CAST(round(TRY_CAST(json_extract(properties, '$.time') AS DOUBLE) * ${toMicros}) AS BIGINT)), ` +
-    `error('${BAD_RECORD}' || seq || ':properties.time')) AS event_time, ` +
-    `coalesce(json_extract_string(properties, '$.distinct_id'), '') AS distinct_id, ` +
-    `nullif(json_extract_string(properties, '$."$insert_id"'), '') AS given_id, ` +
-    `properties, TRY_CAST(json_extract(properties, '$.mp_processing_time_ms') AS BIGINT) AS proc, seq FROM src`;
-  const derivedHash = `substr(sha256(event_name || chr(0) || CAST(epoch_ms(event_time) AS VARCHAR) || chr(0) || distinct_id || chr(0) || CAST(properties AS VARCHAR)), 1, 24)`;
-  // Rows with an id pass straight through; only the (rare) rows without one pay for the window
-  // that numbers identical events.
   const sql =
     `INSERT INTO ${q(staging)} (event_name, event_time, distinct_id, insert_id, properties, _proc, _seq) ` +
-    `WITH src AS (${source}), shaped AS (${shaped}) ` +
-    `SELECT event_name, event_time, distinct_id, given_id, properties, proc, seq FROM shaped WHERE given_id IS NOT NULL ` +
-    `UNION ALL SELECT event_name, event_time, distinct_id, '~' || h || '-' || CAST(row_number() OVER (PARTITION BY h ORDER BY seq) AS VARCHAR), ` +
-    `properties, proc, seq FROM (SELECT *, ${derivedHash} AS h FROM shaped WHERE given_id IS NULL)`;
+    `SELECT CASE WHEN event IS NULL OR event = '' THEN error('${BAD_RECORD}' || seq || ':event') ELSE event END, ` +
+    `coalesce(make_timestamp(CAST(round(TRY_CAST(j[1] AS DOUBLE) * ${toMicros}) AS BIGINT)), ` +
+    `error('${BAD_RECORD}' || seq || ':properties.time')), ` +
+    `coalesce(j[2] ->> '$', ''), coalesce(j[3] ->> '$', ''), properties, TRY_CAST(j[4] AS BIGINT), seq ` +
+    `FROM (${extracted})`;
+  const derivedHash = `substr(sha256(event_name || chr(0) || CAST(epoch_ms(event_time) AS VARCHAR) || chr(0) || distinct_id || chr(0) || CAST(properties AS VARCHAR)), 1, 24)`;
+  // '' marks "no usable $insert_id" (absent, null or empty); identical events are numbered in line order.
+  const deriveIds =
+    `UPDATE ${q(staging)} SET insert_id = '~' || d.h || '-' || CAST(d.n AS VARCHAR) ` +
+    `FROM (SELECT _seq, h, row_number() OVER (PARTITION BY h ORDER BY _seq) AS n ` +
+    `FROM (SELECT _seq, ${derivedHash} AS h FROM ${q(staging)} WHERE insert_id = '')) d ` +
+    `WHERE ${q(staging)}.insert_id = '' AND ${q(staging)}._seq = d._seq`;
+  let staged: number;
   try {
-    return await session.run(sql, [path]);
+    staged = await session.run(sql, [path]);
   } catch (error) {
     const match = new RegExp(`${BAD_RECORD}(\\d+):([a-z.]+)`).exec(
       error instanceof Error ? error.message : '',
@@ -63,4 +72,6 @@ export async function stageMixpanelExportFile(
       },
     );
   }
+  await session.run(deriveIds);
+  return staged;
 }

@@ -92,6 +92,17 @@ export const CONFIG_KEYS = [
       'memory_limit while a write (fetch, import, create) runs, unless memory_limit is set: keeps DuckDB from caching every written block, so memory stays flat however many rows are loaded.',
   },
   {
+    key: 'database.duckdb.write_threads',
+    type: 'integer',
+    min: 1,
+    default: undefined,
+    env: 'MP_DUCKDB_WRITE_THREADS',
+    secret: false,
+    appliedBy: 'duckdb backend',
+    description:
+      'DuckDB threads while a write runs, unless threads is set. Unset: one per core but one, leaving a core to the JavaScript thread that feeds the write.',
+  },
+  {
     key: 'database.duckdb.threads',
     type: 'integer',
     min: 1,

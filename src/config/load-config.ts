@@ -78,6 +78,8 @@ export interface DuckDbSettings {
   readonly memoryLimit?: string;
   /** memory_limit during writes when memory_limit is not set, e.g. `256MB`. */
   readonly writeMemoryLimit?: string;
+  /** threads during writes when threads is not set. */
+  readonly writeThreads?: number;
   /** `SET threads`. */
   readonly threads?: number;
   /** `SET temp_directory`. */
@@ -599,12 +601,15 @@ function buildDatabase(entries: ReadonlyMap<string, ConfigEntry>): DatabaseConfi
   const duckdb: {
     memoryLimit?: string;
     writeMemoryLimit?: string;
+    writeThreads?: number;
     threads?: number;
     tempDirectory?: string;
   } = {};
   const memoryLimit = v('database.duckdb.memory_limit');
   const writeMemoryLimit = v('database.duckdb.write_memory_limit');
   if (writeMemoryLimit !== undefined) duckdb.writeMemoryLimit = writeMemoryLimit as string;
+  const writeThreads = v('database.duckdb.write_threads');
+  if (writeThreads !== undefined) duckdb.writeThreads = writeThreads as number;
   const threads = v('database.duckdb.threads');
   const tempDirectory = v('database.duckdb.temp_directory');
   if (memoryLimit !== undefined) duckdb.memoryLimit = memoryLimit as string;

@@ -33,6 +33,33 @@ describe('DuckDB write_memory_limit', () => {
     ).toBe('memory_limit applies');
   });
 
+  it('holds write_threads (default: cores − 1, at least 1) during writes, unless threads is set', async () => {
+    const { availableParallelism } = await import('node:os');
+    const seen = async (storage: StorageEngine) => {
+      let during = '';
+      async function* events() {
+        during = String(await storage.executeScalar("SELECT current_setting('threads')"));
+        yield { event_name: 'a', event_time: 0, distinct_id: 'u', insert_id: 'i', properties: {} };
+      }
+      await storage.createEventsTable(`t${Math.random().toString(36).slice(2)}`, events(), {
+        type: 'events',
+      });
+      return { during, after: String(await storage.executeScalar("SELECT current_setting('threads')")) };
+    };
+    await using plain = await StorageEngine.inMemory();
+    expect(await seen(plain)).toEqual({
+      during: String(Math.max(1, availableParallelism() - 1)),
+      after: String(availableParallelism()),
+    });
+    await using configured = await StorageEngine.inMemory({ settings: { write_threads: 3 } });
+    expect((await seen(configured)).during).toBe('3');
+    await using fixed = await StorageEngine.inMemory({ settings: { threads: 2 } });
+    expect(await seen(fixed)).toEqual({ during: '2', after: '2' });
+    await expect(StorageEngine.inMemory({ settings: { write_threads: 0 } })).rejects.toBeInstanceOf(
+      ConfigError,
+    );
+  });
+
   it('refuses a value that is not a size', async () => {
     await expect(StorageEngine.inMemory({ settings: { write_memory_limit: 'lots' } })).rejects.toBeInstanceOf(
       ConfigError,

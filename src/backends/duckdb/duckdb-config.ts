@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { SettingValue } from '../../backend/backend.js';
 import { ConfigError } from '../../errors.js';
 
@@ -7,6 +8,8 @@ export interface DuckDbSettings {
   readonly memory_limit?: string;
   /** memory_limit while a write transaction runs, when memory_limit is not set. */
   readonly write_memory_limit?: string;
+  /** threads while a write transaction runs, when threads is not set. */
+  readonly write_threads?: number;
   readonly threads?: number;
   readonly temp_directory?: string;
 }
@@ -39,6 +42,14 @@ export function duckdbInstanceOptions(
             `database.duckdb.write_memory_limit must be a size such as '512MB' (got ${JSON.stringify(value)}).`,
             { details: { key: 'database.duckdb.write_memory_limit' } },
           );
+        }
+        break;
+      case 'write_threads':
+        // Like write_memory_limit, applied around each write transaction.
+        if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+          throw new ConfigError('database.duckdb.write_threads must be a whole number of at least 1.', {
+            details: { key: 'database.duckdb.write_threads' },
+          });
         }
         break;
       case 'threads':
@@ -84,4 +95,17 @@ export function writeMemoryLimit(settings: Readonly<Record<string, SettingValue>
   if (settings.memory_limit !== undefined) return undefined;
   const configured = settings.write_memory_limit?.value;
   return typeof configured === 'string' ? configured : DEFAULT_WRITE_MEMORY_LIMIT;
+}
+
+/**
+ * DuckDB worker threads to hold during write transactions, or undefined when the user set `threads`.
+ * Default: one per core but one. During a write the JavaScript thread is busy too (encoding rows,
+ * downloading and spooling a fetch), and DuckDB inserting with a thread per core competes with it:
+ * on 2 cores a fetch measured 2–4× the CPU and a slower wall time with 2 threads than with 1
+ * (docs/benchmarks.md).
+ */
+export function writeThreads(settings: Readonly<Record<string, SettingValue>>): number | undefined {
+  if (settings.threads !== undefined) return undefined;
+  const configured = settings.write_threads?.value;
+  return typeof configured === 'number' ? configured : Math.max(1, availableParallelism() - 1);
 }

@@ -18,7 +18,7 @@ import type { ColumnDef, WriteValue } from '../../backend/column-types.js';
 import type { ResultColumn, ResultSet } from '../../backend/result-set.js';
 import { DatabaseClosedError, MixpanelDataError } from '../../errors.js';
 import { throwIfAborted } from '../../util/abort.js';
-import { DUCKDB_SETTING_NAMES, writeMemoryLimit } from './duckdb-config.js';
+import { DUCKDB_SETTING_NAMES, writeMemoryLimit, writeThreads } from './duckdb-config.js';
 import { duckdbDialect } from './duckdb-dialect.js';
 import { mapDuckDbError } from './duckdb-errors.js';
 import { backupDuckDb } from './duckdb-file-backup.js';
@@ -204,8 +204,11 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
     // makes DuckDB evict them (they are on disk already) so memory stays flat. SET is instance-wide
     // and not transactional, hence around the transaction rather than inside it.
     const writeLimit = this.readOnly ? undefined : writeMemoryLimit(this.#init.settings);
+    // Likewise threads: leave a core to the JavaScript thread that feeds the write.
+    const threads = this.readOnly ? undefined : writeThreads(this.#init.settings);
     try {
       if (writeLimit) await session.run(`SET memory_limit = '${writeLimit}'`); // validated size text
+      if (threads) await session.run(`SET threads = ${threads}`); // validated whole number
       await session.run('BEGIN TRANSACTION');
       try {
         const value = await work(session);
@@ -221,6 +224,7 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
       }
     } finally {
       if (writeLimit) await conn.run('RESET memory_limit').catch(() => undefined);
+      if (threads) await conn.run('RESET threads').catch(() => undefined);
       conn.closeSync();
       this.#inTransaction = false;
     }
@@ -256,6 +260,12 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
       key: 'database.duckdb.write_memory_limit',
       value: writeLimit ?? 'memory_limit applies',
       source: this.#init.settings.write_memory_limit?.source ?? 'engine',
+    });
+    const threads = writeThreads(this.#init.settings);
+    out.push({
+      key: 'database.duckdb.write_threads',
+      value: threads === undefined ? 'threads applies' : String(threads),
+      source: this.#init.settings.write_threads?.source ?? 'engine',
     });
     out.push({ key: 'access_mode', value: this.readOnly ? 'read_only' : 'read_write', source: 'option' });
     return out;

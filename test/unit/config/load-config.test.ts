@@ -172,7 +172,7 @@ temp_directory = "/file/tmp"
     const t = tempHome();
     const config = loadConfig({ homeDir: t.home, env: { MP_PG_PASSWORD: 'hunter2-secret' } });
     const entries = config.entries();
-    expect(entries).toHaveLength(20);
+    expect(entries).toHaveLength(21);
     const pw = entries.find((e) => e.key === 'database.postgresql.password')!;
     expect(pw.value).toBe('hunter2-secret');
     expect(pw).toMatchObject({

@@ -32,7 +32,7 @@ describe('redactedEntries', () => {
     const t = tempHome();
     t.write('[database.postgresql]\nurl = "postgres://bob:UrlPw-9@db/x"\n');
     const rows = redactedEntries(loadConfig({ homeDir: t.home, env: { MP_PG_PASSWORD: 'EnvPw-8' } }));
-    expect(rows).toHaveLength(20);
+    expect(rows).toHaveLength(21);
     expect(rows.find((r) => r.key === 'database.postgresql.url')).toEqual({
       key: 'database.postgresql.url',
       value: 'postgres://bob:****@db/x',

@@ -97,10 +97,17 @@ export function buildProgram(io: CliIo): Command {
     .option('--seed <n>', 'data set seed (default 1)', integer)
     .option('--events <n>', 'average events per day (default 2000)', integer)
     .option('--days <n>', 'days holding events (default 30, from 2024-06-01)', integer)
+    .addOption(
+      new Option(
+        '--export-cache <mode>',
+        'serve export days from gzip kept in memory: lazy (built on first request) or precompute (before listening); default off',
+      ).choices(['off', 'lazy', 'precompute']),
+    )
     .addHelpText(
       'after',
       examples([
         'mp fake-server --seed 7 --days 30 --port 8765',
+        'mp fake-server --events 100000 --export-cache precompute   # benchmark a fetch, not the fake',
         'mp fake-server | head -n 1 | jq -r .url     # the first line is JSON',
       ]),
     )

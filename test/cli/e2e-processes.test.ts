@@ -207,4 +207,36 @@ describe('mp fake-server', () => {
     expect(r.stdout.trimEnd().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('Fake Mixpanel stopped.');
   });
+
+  it('--export-cache precompute serves the same events (raw lines byte for byte) as the generating fake', async () => {
+    const raw = async (extra: string[]) => {
+      const server = spawnMp(
+        ['fake-server', '--seed', '11', '--days', '2', '--events', '300', ...extra],
+        home.env,
+      );
+      await waitUntil(() => server.stdout().includes('\n'), 'the announcement line');
+      const a = JSON.parse(server.stdout().split('\n')[0]!) as Record<string, string>;
+      const fetched = await runMp(
+        ['fetch', 'events', '--from', '2024-06-01', '--to', '2024-06-02', '--stdout', '--raw'],
+        {
+          ...home.env,
+          MP_API_BASE_URL: a.url,
+          MP_USERNAME: a.username,
+          MP_SECRET: a.secret,
+          MP_PROJECT_ID: a.projectId,
+          MP_REGION: 'us',
+        },
+      );
+      server.child.kill('SIGTERM');
+      expect((await server.done()).code).toBe(0);
+      expect(fetched.code).toBe(0);
+      return fetched.stdout;
+    };
+    const generated = await raw([]);
+    expect(generated.split('\n').filter(Boolean).length).toBeGreaterThan(300);
+    expect(await raw(['--export-cache', 'precompute'])).toBe(generated);
+    const bad = await runMp(['fake-server', '--export-cache', 'always'], home.env);
+    expect(bad.code).toBe(3); // usage error
+    expect(bad.stderr).toContain('always');
+  });
 });

@@ -14,6 +14,8 @@ export interface FakeServerOptions extends GlobalOptions {
   readonly events?: number;
   /** Days holding events. Default 30. */
   readonly days?: number;
+  /** Serve export days from cached gzip (see the fake's `exportCache` option). Default off. */
+  readonly exportCache?: 'off' | 'lazy' | 'precompute';
 }
 
 /**
@@ -23,7 +25,13 @@ export interface FakeServerOptions extends GlobalOptions {
  */
 export async function fakeServer(options: FakeServerOptions, io: CliIo): Promise<void> {
   const { fake, line } = await runFakeServer(
-    defined({ port: options.port, seed: options.seed, eventsPerDay: options.events, days: options.days }),
+    defined({
+      port: options.port,
+      seed: options.seed,
+      eventsPerDay: options.events,
+      days: options.days,
+      exportCache: options.exportCache,
+    }),
   );
   try {
     await write(io.stdout, `${line}\n`);

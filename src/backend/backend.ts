@@ -115,6 +115,12 @@ export interface BackendConnection extends Session, AsyncDisposable {
    */
   readonly fileIo?: BackendFileIo;
   /**
+   * Runs bulk work (here: an export) under the backend's bulk memory settings, so a long scan does
+   * not grow the engine's cache with every block it reads (DuckDB: `bulk_memory_limit`). Optional;
+   * absent means the work runs as is.
+   */
+  withBulkMemoryLimit?<T>(work: () => Promise<T>): Promise<T>;
+  /**
    * Backs the whole database up with the engine's own tool, writing its files inside `directory`
    * (which exists and is empty). Present only when `capabilities.nativeBackup`; default absent (backups
    * are then portable table exports). May reject with `UnsupportedError` when the tool is missing at

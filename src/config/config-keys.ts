@@ -82,14 +82,14 @@ export const CONFIG_KEYS = [
     description: "Maximum memory DuckDB may use, e.g. '4GB'. Unset: DuckDB's own default (80% of RAM).",
   },
   {
-    key: 'database.duckdb.write_memory_limit',
+    key: 'database.duckdb.bulk_memory_limit',
     type: 'size',
     default: '256MB',
-    env: 'MP_DUCKDB_WRITE_MEMORY_LIMIT',
+    env: 'MP_DUCKDB_BULK_MEMORY_LIMIT',
     secret: false,
     appliedBy: 'duckdb backend',
     description:
-      'memory_limit while a write (fetch, import, create) runs, unless memory_limit is set: keeps DuckDB from caching every written block, so memory stays flat however many rows are loaded.',
+      'memory_limit while bulk work runs (fetch, import, create, append, export), unless memory_limit is set: keeps DuckDB from caching every block it wrote or read, so memory stays flat however many rows move.',
   },
   {
     key: 'database.duckdb.write_threads',

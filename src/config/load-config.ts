@@ -77,7 +77,7 @@ export interface DuckDbSettings {
   /** `SET memory_limit`, e.g. `4GB`. */
   readonly memoryLimit?: string;
   /** memory_limit during writes when memory_limit is not set, e.g. `256MB`. */
-  readonly writeMemoryLimit?: string;
+  readonly bulkMemoryLimit?: string;
   /** threads during writes when threads is not set. */
   readonly writeThreads?: number;
   /** `SET threads`. */
@@ -600,14 +600,14 @@ function buildDatabase(entries: ReadonlyMap<string, ConfigEntry>): DatabaseConfi
 
   const duckdb: {
     memoryLimit?: string;
-    writeMemoryLimit?: string;
+    bulkMemoryLimit?: string;
     writeThreads?: number;
     threads?: number;
     tempDirectory?: string;
   } = {};
   const memoryLimit = v('database.duckdb.memory_limit');
-  const writeMemoryLimit = v('database.duckdb.write_memory_limit');
-  if (writeMemoryLimit !== undefined) duckdb.writeMemoryLimit = writeMemoryLimit as string;
+  const bulkMemoryLimit = v('database.duckdb.bulk_memory_limit');
+  if (bulkMemoryLimit !== undefined) duckdb.bulkMemoryLimit = bulkMemoryLimit as string;
   const writeThreads = v('database.duckdb.write_threads');
   if (writeThreads !== undefined) duckdb.writeThreads = writeThreads as number;
   const threads = v('database.duckdb.threads');

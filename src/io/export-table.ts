@@ -140,9 +140,9 @@ async function runExport(
   const method: ExportResult['method'] = native ? 'native' : format === 'parquet' ? 'spool' : 'stream';
   let columns = source.columns;
 
-  const written = await writeViaTempFile(
-    path,
-    async (temp): Promise<{ rows: number; checksum: TableChecksum | null }> => {
+  const bulk = <T>(work: () => Promise<T>) => ctx.backend.withBulkMemoryLimit?.(work) ?? work();
+  const written = await bulk(() =>
+    writeViaTempFile(path, async (temp): Promise<{ rows: number; checksum: TableChecksum | null }> => {
       // A table has no row order to keep; a query's ORDER BY must survive.
       const target: NativeFileTarget = { path: temp, format, compression, ordered: source.table === null };
       if (native) {
@@ -177,7 +177,7 @@ async function runExport(
         }
       }
       return { rows, checksum: accumulator?.result() ?? null };
-    },
+    }),
   );
   const { rows } = written;
   let checksum = written.checksum;

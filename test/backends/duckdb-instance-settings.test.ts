@@ -1,9 +1,12 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { duckdbBackend } from '../../src/backends/duckdb/duckdb-backend.js';
 import { ConfigError, StorageEngine } from '../../src/index.js';
+import { tempDir } from '../support/temp-dir.js';
 
 // While a write runs, DuckDB's memory_limit is the write limit, so a long load cannot fill 80% of
 // RAM with cached blocks; afterwards queries get the full default back.
-describe('DuckDB write_memory_limit', () => {
+describe('DuckDB bulk_memory_limit', () => {
   async function limitSeenDuringWrite(storage: StorageEngine): Promise<string> {
     let seen = '';
     async function* events() {
@@ -19,18 +22,18 @@ describe('DuckDB write_memory_limit', () => {
     const before = String(await storage.executeScalar("SELECT current_setting('memory_limit')"));
     expect(await limitSeenDuringWrite(storage)).toBe('244.1 MiB');
     expect(await storage.executeScalar("SELECT current_setting('memory_limit')")).toBe(before);
-    const setting = (await storage.settings()).find((s) => s.key === 'database.duckdb.write_memory_limit');
-    expect(setting).toEqual({ key: 'database.duckdb.write_memory_limit', value: '256MB', source: 'engine' });
+    const setting = (await storage.settings()).find((s) => s.key === 'database.duckdb.bulk_memory_limit');
+    expect(setting).toEqual({ key: 'database.duckdb.bulk_memory_limit', value: '256MB', source: 'engine' });
   });
 
   it('takes a configured value, and steps aside when memory_limit is set', async () => {
-    await using capped = await StorageEngine.inMemory({ settings: { write_memory_limit: '300MB' } });
+    await using capped = await StorageEngine.inMemory({ settings: { bulk_memory_limit: '300MB' } });
     expect(await limitSeenDuringWrite(capped)).toBe('286.1 MiB');
     await using limited = await StorageEngine.inMemory({ settings: { memory_limit: '1GB' } });
     expect(await limitSeenDuringWrite(limited)).toBe('953.6 MiB');
-    expect(
-      (await limited.settings()).find((s) => s.key === 'database.duckdb.write_memory_limit')?.value,
-    ).toBe('memory_limit applies');
+    expect((await limited.settings()).find((s) => s.key === 'database.duckdb.bulk_memory_limit')?.value).toBe(
+      'memory_limit applies',
+    );
   });
 
   it('holds write_threads (default: cores − 1, at least 1) during writes, unless threads is set', async () => {
@@ -60,8 +63,42 @@ describe('DuckDB write_memory_limit', () => {
     );
   });
 
+  it('overlapping bulk work keeps the limit until the last one ends; exports restore it', async () => {
+    const backend = await duckdbBackend.open({ mode: 'memory', readOnly: false, settings: {} });
+    try {
+      const limit = async () =>
+        String((await backend.query("SELECT current_setting('memory_limit')")).rows[0]?.[0]);
+      const idle = await limit();
+      let release!: () => void;
+      const outer = backend.withBulkMemoryLimit!(() => new Promise<void>((r) => (release = r)));
+      await new Promise((r) => setTimeout(r, 20));
+      expect(await limit()).toBe('244.1 MiB');
+      await backend.withBulkMemoryLimit!(async () => expect(await limit()).toBe('244.1 MiB'));
+      expect(await limit()).toBe('244.1 MiB'); // the outer work still runs
+      release();
+      await outer;
+      expect(await limit()).toBe(idle);
+      await expect(
+        backend.withBulkMemoryLimit!(async () => Promise.reject(new Error('boom'))),
+      ).rejects.toThrow('boom');
+      expect(await limit()).toBe(idle);
+    } finally {
+      await backend.close();
+    }
+
+    await using storage = await StorageEngine.inMemory();
+    await storage.execute('CREATE TABLE t AS SELECT range AS x FROM range(1000)');
+    const before = await storage.executeScalar("SELECT current_setting('memory_limit')");
+    const dir = tempDir('mp-bulk-export-');
+    for (const format of ['parquet', 'csv', 'jsonl'] as const) {
+      const result = await storage.exportTable('t', { path: join(dir, `t.${format}`), format });
+      expect(result.rows).toBe(1000);
+    }
+    expect(await storage.executeScalar("SELECT current_setting('memory_limit')")).toBe(before);
+  });
+
   it('refuses a value that is not a size', async () => {
-    await expect(StorageEngine.inMemory({ settings: { write_memory_limit: 'lots' } })).rejects.toBeInstanceOf(
+    await expect(StorageEngine.inMemory({ settings: { bulk_memory_limit: 'lots' } })).rejects.toBeInstanceOf(
       ConfigError,
     );
   });

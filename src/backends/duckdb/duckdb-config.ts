@@ -7,7 +7,7 @@ export interface DuckDbSettings {
   /** e.g. `4GB`; DuckDB's default is 80% of RAM. */
   readonly memory_limit?: string;
   /** memory_limit while a write transaction runs, when memory_limit is not set. */
-  readonly write_memory_limit?: string;
+  readonly bulk_memory_limit?: string;
   /** threads while a write transaction runs, when threads is not set. */
   readonly write_threads?: number;
   readonly threads?: number;
@@ -35,17 +35,17 @@ export function duckdbInstanceOptions(
         }
         options.memory_limit = value;
         break;
-      case 'write_memory_limit':
+      case 'bulk_memory_limit':
         // Not an instance option: the connection applies it around each write transaction.
         if (typeof value !== 'string' || !SIZE.test(value)) {
           throw new ConfigError(
-            `database.duckdb.write_memory_limit must be a size such as '512MB' (got ${JSON.stringify(value)}).`,
-            { details: { key: 'database.duckdb.write_memory_limit' } },
+            `database.duckdb.bulk_memory_limit must be a size such as '512MB' (got ${JSON.stringify(value)}).`,
+            { details: { key: 'database.duckdb.bulk_memory_limit' } },
           );
         }
         break;
       case 'write_threads':
-        // Like write_memory_limit, applied around each write transaction.
+        // Like bulk_memory_limit, applied around each write transaction.
         if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
           throw new ConfigError('database.duckdb.write_threads must be a whole number of at least 1.', {
             details: { key: 'database.duckdb.write_threads' },
@@ -84,17 +84,17 @@ export const DUCKDB_SETTING_NAMES: readonly (keyof DuckDbSettings)[] = [
   'temp_directory',
 ];
 
-/** Default of `write_memory_limit` (see config-keys.ts; measured in docs/benchmarks.md). */
-export const DEFAULT_WRITE_MEMORY_LIMIT = '256MB';
+/** Default of `bulk_memory_limit` (see config-keys.ts; measured in docs/benchmarks.md). */
+export const DEFAULT_BULK_MEMORY_LIMIT = '256MB';
 
 /**
  * The memory limit to hold during write transactions, or undefined when the user set
  * `memory_limit` (their limit then applies to writes too).
  */
-export function writeMemoryLimit(settings: Readonly<Record<string, SettingValue>>): string | undefined {
+export function bulkMemoryLimit(settings: Readonly<Record<string, SettingValue>>): string | undefined {
   if (settings.memory_limit !== undefined) return undefined;
-  const configured = settings.write_memory_limit?.value;
-  return typeof configured === 'string' ? configured : DEFAULT_WRITE_MEMORY_LIMIT;
+  const configured = settings.bulk_memory_limit?.value;
+  return typeof configured === 'string' ? configured : DEFAULT_BULK_MEMORY_LIMIT;
 }
 
 /**

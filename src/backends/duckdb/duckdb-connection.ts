@@ -18,7 +18,7 @@ import type { ColumnDef, WriteValue } from '../../backend/column-types.js';
 import type { ResultColumn, ResultSet } from '../../backend/result-set.js';
 import { DatabaseClosedError, MixpanelDataError } from '../../errors.js';
 import { throwIfAborted } from '../../util/abort.js';
-import { DUCKDB_SETTING_NAMES, writeMemoryLimit, writeThreads } from './duckdb-config.js';
+import { bulkMemoryLimit, DUCKDB_SETTING_NAMES, writeThreads } from './duckdb-config.js';
 import { duckdbDialect } from './duckdb-dialect.js';
 import { mapDuckDbError } from './duckdb-errors.js';
 import { backupDuckDb } from './duckdb-file-backup.js';
@@ -123,12 +123,13 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
   readonly #init: DuckDbConnectionInit;
   #closed = false;
   #inTransaction = false;
+  #bulkDepth = 0;
 
   constructor(init: DuckDbConnectionInit) {
     super(init.connection, init.location);
     this.#init = init;
     this.readOnly = init.readOnly;
-    this.fileIo = createDuckDbFileIo(this);
+    this.fileIo = createDuckDbFileIo(this, (work) => this.withBulkMemoryLimit(work));
   }
 
   /** EXPORT DATABASE into `directory` (capability `nativeBackup`). */
@@ -184,8 +185,31 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
     // safe, the next statement on this connection discards it.
   }
 
-  async transaction<T>(work: (session: Session) => Promise<T>): Promise<T> {
+  transaction<T>(work: (session: Session) => Promise<T>): Promise<T> {
     if (this.#closed) throw new DatabaseClosedError();
+    return this.withBulkMemoryLimit(() => this.#transaction(work));
+  }
+
+  /**
+   * Runs bulk work (a write transaction, an export) under `bulk_memory_limit`. Without a configured
+   * memory_limit DuckDB may cache up to 80% of RAM, and a long load or export keeps every block it
+   * wrote or read in that cache: memory would grow with the rows. Under the limit DuckDB evicts
+   * them (they are on disk) and memory stays flat. SET is instance-wide and not transactional, so
+   * it wraps the work, counted so that overlapping bulk work resets it only when the last ends.
+   */
+  async withBulkMemoryLimit<T>(work: () => Promise<T>): Promise<T> {
+    const limit = bulkMemoryLimit(this.#init.settings);
+    if (!limit) return work();
+    if (this.#bulkDepth++ === 0) await this.conn.run(`SET memory_limit = '${limit}'`); // validated size
+    try {
+      return await work();
+    } finally {
+      if (--this.#bulkDepth === 0 && !this.#closed)
+        await this.conn.run('RESET memory_limit').catch(() => undefined);
+    }
+  }
+
+  async #transaction<T>(work: (session: Session) => Promise<T>): Promise<T> {
     if (this.#inTransaction) {
       throw new MixpanelDataError('INTERNAL', 'A write is already in progress on this storage engine.');
     }
@@ -203,11 +227,9 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
     // every block it wrote in that cache: memory would grow with the rows loaded. The write limit
     // makes DuckDB evict them (they are on disk already) so memory stays flat. SET is instance-wide
     // and not transactional, hence around the transaction rather than inside it.
-    const writeLimit = this.readOnly ? undefined : writeMemoryLimit(this.#init.settings);
-    // Likewise threads: leave a core to the JavaScript thread that feeds the write.
+    // Threads too: leave a core to the JavaScript thread that feeds the write.
     const threads = this.readOnly ? undefined : writeThreads(this.#init.settings);
     try {
-      if (writeLimit) await session.run(`SET memory_limit = '${writeLimit}'`); // validated size text
       if (threads) await session.run(`SET threads = ${threads}`); // validated whole number
       await session.run('BEGIN TRANSACTION');
       try {
@@ -223,7 +245,6 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
         throw error;
       }
     } finally {
-      if (writeLimit) await conn.run('RESET memory_limit').catch(() => undefined);
       if (threads) await conn.run('RESET threads').catch(() => undefined);
       conn.closeSync();
       this.#inTransaction = false;
@@ -255,11 +276,11 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
         source: this.#init.settings[name]?.source ?? 'engine',
       });
     }
-    const writeLimit = writeMemoryLimit(this.#init.settings);
+    const writeLimit = bulkMemoryLimit(this.#init.settings);
     out.push({
-      key: 'database.duckdb.write_memory_limit',
+      key: 'database.duckdb.bulk_memory_limit',
       value: writeLimit ?? 'memory_limit applies',
-      source: this.#init.settings.write_memory_limit?.source ?? 'engine',
+      source: this.#init.settings.bulk_memory_limit?.source ?? 'engine',
     });
     const threads = writeThreads(this.#init.settings);
     out.push({

@@ -93,7 +93,13 @@ function spoolType(type: SpoolFile['columns'][number]['type']): string {
 }
 
 /** Creates the file reader and writer of one DuckDB connection. */
-export function createDuckDbFileIo(connection: BackendConnection): BackendFileIo {
+/** Runs bulk work under the connection's bulk memory limit (see DuckDbConnection). */
+type BulkWork = <T>(work: () => Promise<T>) => Promise<T>;
+
+export function createDuckDbFileIo(
+  connection: BackendConnection,
+  bulk: BulkWork = (work) => work(),
+): BackendFileIo {
   return {
     async exportQuery(
       sql: string,
@@ -102,14 +108,16 @@ export function createDuckDbFileIo(connection: BackendConnection): BackendFileIo
       options: StatementOptions = {},
     ) {
       const copy = `COPY (${sql}) TO ${duckdbStringLiteral(target.path)} ${copyOptions(target)}`;
-      return copiedRows(await connection.query(copy, params, options));
+      return bulk(async () => copiedRows(await connection.query(copy, params, options)));
     },
 
     async convertSpool(spool: SpoolFile, target: NativeFileTarget, options: StatementOptions = {}) {
       // Without an order to keep, rows go out as threads finish them; with one, a single thread keeps
       // it. Either way memory stays flat (preserving order across threads buffers rows).
-      if (target.ordered === false) return convert(connection, spool, target, options);
-      return withSetting(connection, 'threads', '1', () => convert(connection, spool, target, options));
+      if (target.ordered === false) return bulk(() => convert(connection, spool, target, options));
+      return bulk(() =>
+        withSetting(connection, 'threads', '1', () => convert(connection, spool, target, options)),
+      );
     },
 
     readParquet(path: string, options: StatementOptions & { readonly batchRows?: number } = {}) {

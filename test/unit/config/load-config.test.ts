@@ -13,7 +13,7 @@ describe('loadConfig: files and defaults', () => {
     expect(config.fileExists).toBe(false);
     expect(config.path).toBe(t.file);
     expect(config.database.defaultBackend).toBe('duckdb');
-    expect(config.database.duckdb).toEqual({ writeMemoryLimit: '256MB' });
+    expect(config.database.duckdb).toEqual({ bulkMemoryLimit: '256MB' });
     expect(config.database.sqlite).toEqual({
       journalMode: 'wal',
       synchronous: 'normal',
@@ -93,7 +93,7 @@ statement_timeout = 30000
     expect(config.database.defaultBackend).toBe('postgres');
     expect(config.database.duckdb).toEqual({
       memoryLimit: '4GB',
-      writeMemoryLimit: '256MB',
+      bulkMemoryLimit: '256MB',
       threads: 4,
       tempDirectory: '/tmp/duck',
     });
@@ -143,7 +143,7 @@ temp_directory = "/file/tmp"
     expect(config.database.duckdb).toEqual({
       threads: 8,
       memoryLimit: '2GB',
-      writeMemoryLimit: '256MB',
+      bulkMemoryLimit: '256MB',
       tempDirectory: '/file/tmp',
     });
   });

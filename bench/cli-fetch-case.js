@@ -12,9 +12,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '../dist/cli/main.js');
 const [perDay, days] = process.argv.slice(2).map(Number);
 const dir = mkdtempSync(join(tmpdir(), 'mp-bench-cli-'));
-// The same fake as fetch-case.js (seed 3, export cache precomputed; `mp fake-server --export-cache
-// precompute` serves the same, but not with seed 3's bench volume in one flag set): the timed
-// process is `mp fetch events` alone.
+// The same fake as fetch-case.js (seed 3, export cache precomputed), started through fetch-case.js
+// so both cases share one definition of it: the timed process is `mp fetch events` alone.
 const server = spawn(
   process.execPath,
   [join(here, 'fetch-case.js'), '--fake-server', String(perDay), String(days)],

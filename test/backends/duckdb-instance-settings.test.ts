@@ -7,6 +7,7 @@ import { tempDir } from '../support/temp-dir.js';
 // While a write runs, DuckDB's memory_limit is the write limit, so a long load cannot fill 80% of
 // RAM with cached blocks; afterwards queries get the full default back.
 describe('DuckDB bulk_memory_limit', () => {
+  const dir = tempDir('mp-bulk-export-');
   async function limitSeenDuringWrite(storage: StorageEngine): Promise<string> {
     let seen = '';
     async function* events() {
@@ -89,7 +90,6 @@ describe('DuckDB bulk_memory_limit', () => {
     await using storage = await StorageEngine.inMemory();
     await storage.execute('CREATE TABLE t AS SELECT range AS x FROM range(1000)');
     const before = await storage.executeScalar("SELECT current_setting('memory_limit')");
-    const dir = tempDir('mp-bulk-export-');
     for (const format of ['parquet', 'csv', 'jsonl'] as const) {
       const result = await storage.exportTable('t', { path: join(dir, `t.${format}`), format });
       expect(result.rows).toBe(1000);

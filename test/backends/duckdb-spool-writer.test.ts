@@ -101,6 +101,7 @@ async function open() {
 
 describe('DuckDB spool writer', () => {
   const parent = tempDir('mp-spool-test-');
+  const spoolParent = tempDir('mp-spool-engine-');
 
   it('stores every value exactly as the Appender does, across many slices', async () => {
     const { connection, close } = await open();
@@ -246,7 +247,6 @@ describe('DuckDB spool writer', () => {
   });
 
   it('spools under temp_directory when set, and an abort mid-source leaves nothing behind', async () => {
-    const spoolParent = tempDir('mp-spool-engine-');
     await using storage = await StorageEngine.inMemory({ settings: { temp_directory: spoolParent } });
     const controller = new AbortController();
     let seenSpool: string[] = [];

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { duckdbBackend } from '../../src/backends/duckdb/duckdb-backend.js';
@@ -93,6 +94,14 @@ describe('DuckDB bulk_memory_limit', () => {
     for (const format of ['parquet', 'csv', 'jsonl'] as const) {
       const result = await storage.exportTable('t', { path: join(dir, `t.${format}`), format });
       expect(result.rows).toBe(1000);
+    }
+    expect(await storage.executeScalar("SELECT current_setting('memory_limit')")).toBe(before);
+    // The limit is in force while an export runs: a query that reads it writes it into the file,
+    // through DuckDB's COPY (CSV) and through the JavaScript writer (JSON lines) alike.
+    for (const format of ['csv', 'jsonl'] as const) {
+      const path = join(dir, `setting.${format}`);
+      await storage.exportQuery("SELECT current_setting('memory_limit') AS m", [], { path, format });
+      expect(readFileSync(path, 'utf8')).toContain('244.1 MiB');
     }
     expect(await storage.executeScalar("SELECT current_setting('memory_limit')")).toBe(before);
   });

@@ -93,7 +93,10 @@ function spoolType(type: SpoolFile['columns'][number]['type']): string {
 }
 
 /** Creates the file reader and writer of one DuckDB connection. */
-/** Runs bulk work under the connection's bulk memory limit (see DuckDbConnection). */
+/**
+ * Runs bulk work under the connection's bulk memory limit (see DuckDbConnection). Used for spool
+ * conversions, which run on a throwaway DuckDB of their own while exporting from another backend.
+ */
 type BulkWork = <T>(work: () => Promise<T>) => Promise<T>;
 
 export function createDuckDbFileIo(
@@ -108,7 +111,8 @@ export function createDuckDbFileIo(
       options: StatementOptions = {},
     ) {
       const copy = `COPY (${sql}) TO ${duckdbStringLiteral(target.path)} ${copyOptions(target)}`;
-      return bulk(async () => copiedRows(await connection.query(copy, params, options)));
+      // The caller (io/export-table.ts) already runs the export under this connection's bulk limit.
+      return copiedRows(await connection.query(copy, params, options));
     },
 
     async convertSpool(spool: SpoolFile, target: NativeFileTarget, options: StatementOptions = {}) {

@@ -7,6 +7,7 @@ import type { ColumnDef, ColumnType, WriteValue } from '../../backend/column-typ
 import { quoteIdentifierStandard as q } from '../../backend/sql-dialect.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { throwIfAborted } from '../../util/abort.js';
+import { MS_PER_DAY, toEpochMs } from './duckdb-values.js';
 
 /**
  * The bulk path for large appends on DuckDB: JavaScript encodes rows as tab-separated text into a
@@ -55,22 +56,12 @@ function textOf(value: NonNullable<WriteValue>): string {
 const decodeText = (c: string) =>
   `CASE WHEN starts_with(${c}, chr(1)) THEN json_extract_string(substr(${c}, 2), '$') ELSE ${c} END`;
 
-function epochMs(value: NonNullable<WriteValue>): number {
-  const ms =
-    value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(String(value));
-  if (!Number.isFinite(ms)) throw new InvalidArgumentError(`Not a valid time: ${String(value)}`);
-  // Date has millisecond resolution; a fractional epoch number is rounded to it, as a Date would be.
-  return Math.round(ms);
-}
-
-const MS_PER_DAY = 86_400_000;
-
 const CODECS: Readonly<Record<ColumnType, ColumnCodec>> = {
   string: { csvType: 'VARCHAR', encode: textOf, decode: decodeText },
   // JSON stays text end to end: the cast to JSON validates it and keeps the exact characters, so
   // 20-digit integers and number formatting survive.
   json: { csvType: 'VARCHAR', encode: textOf, decode: (c) => `CAST(${decodeText(c)} AS JSON)` },
-  timestamp: { csvType: 'BIGINT', encode: (v) => String(epochMs(v)), decode: (c) => `epoch_ms(${c})` },
+  timestamp: { csvType: 'BIGINT', encode: (v) => String(toEpochMs(v)), decode: (c) => `epoch_ms(${c})` },
   int64: {
     csvType: 'BIGINT',
     encode: (v) => {
@@ -83,7 +74,7 @@ const CODECS: Readonly<Record<ColumnType, ColumnCodec>> = {
   boolean: { csvType: 'BOOLEAN', encode: (v) => (v ? 'true' : 'false'), decode: (c) => c },
   date: {
     csvType: 'INTEGER',
-    encode: (v) => String(Math.floor(epochMs(v) / MS_PER_DAY)),
+    encode: (v) => String(Math.floor(toEpochMs(v) / MS_PER_DAY)),
     decode: (c) => `DATE '1970-01-01' + ${c}`,
   },
 };
@@ -222,7 +213,7 @@ export async function appendThroughSpool(
   const startLoad = async (done: SpoolSlice) => {
     await done.finish();
     // One load at a time on the connection: wait for the previous slice before starting this one.
-    await settle(loading);
+    await loading; // never rejects: a failure is kept in loadError
     if (loadError) throw loadError.error;
     const sql = loadStatement(table, columns, done.maxLineBytes);
     running = true;
@@ -265,7 +256,7 @@ export async function appendThroughSpool(
       slice = undefined;
       await startLoad(done);
     }
-    await settle(loading);
+    await loading; // never rejects: a failure is kept in loadError
     if (loadError) throw loadError.error;
     return written;
   } catch (error) {
@@ -275,12 +266,7 @@ export async function appendThroughSpool(
     throw error;
   } finally {
     await slice?.discard();
-    await settle(loading);
+    await loading; // never rejects: a failure is kept in loadError
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** Waits for a load without throwing; its outcome is recorded in `loadError`. */
-async function settle(loading: Promise<void> | undefined): Promise<void> {
-  if (loading) await loading;
 }

@@ -8,10 +8,9 @@ import type { StatementOptions } from '../../backend/backend.js';
 import type { ColumnDef, ColumnType, WriteValue } from '../../backend/column-types.js';
 import { throwIfAborted } from '../../util/abort.js';
 import { appendThroughSpool } from './duckdb-spool-writer.js';
+import { MS_PER_DAY, toEpochMs } from './duckdb-values.js';
 
 type AppendOne = (appender: DuckDBAppender, value: NonNullable<WriteValue>) => void;
-
-const MS_PER_DAY = 86_400_000;
 
 /** One append function per portable type, chosen once per column rather than per value. */
 const APPEND_BY_TYPE: Readonly<Record<ColumnType, AppendOne>> = {
@@ -24,12 +23,6 @@ const APPEND_BY_TYPE: Readonly<Record<ColumnType, AppendOne>> = {
   boolean: (a, v) => a.appendBoolean(Boolean(v)),
   date: (a, v) => a.appendDate(new DuckDBDateValue(Math.floor(toEpochMs(v) / MS_PER_DAY))),
 };
-
-function toEpochMs(value: NonNullable<WriteValue>): number {
-  if (value instanceof Date) return value.getTime();
-  if (typeof value === 'number') return value;
-  return Date.parse(String(value));
-}
 
 /**
  * Writes batches through DuckDB's Appender, the engine's native bulk path (row-wise appends measured

@@ -7,6 +7,8 @@ import {
   type JS,
   JSDuckDBValueConverter,
 } from '@duckdb/node-api';
+import type { WriteValue } from '../../backend/column-types.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { toSafeInteger } from '../../values/integers.js';
 
 /**
@@ -39,4 +41,18 @@ export function toDuckDbParam(value: unknown): DuckDBValue {
   if (value instanceof Date) return new DuckDBTimestampValue(BigInt(value.getTime()) * 1000n);
   if (value === undefined) return null;
   return value as DuckDBValue;
+}
+
+export const MS_PER_DAY = 86_400_000;
+
+/**
+ * Epoch milliseconds of a value written to a timestamp or date column, by both bulk paths (the
+ * Appender and the spool) so a value is stored the same whichever path the source's size picks.
+ * Date has millisecond resolution; a fractional epoch number is rounded to it, as a Date would be.
+ */
+export function toEpochMs(value: NonNullable<WriteValue>): number {
+  const ms =
+    value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(String(value));
+  if (!Number.isFinite(ms)) throw new InvalidArgumentError(`Not a valid time: ${String(value)}`);
+  return Math.round(ms);
 }

@@ -235,6 +235,15 @@ async function writeKind(
           { type: 'profiles', source: `file:${basename(file)}` },
           create,
         );
+  return createdResult(stored, counter, metadata);
+}
+
+/** The result of a create or load: every row read was stored or was a duplicate. */
+function createdResult(
+  stored: number,
+  counter: { read: number },
+  metadata: StoredTableMetadata | null,
+): Written {
   return {
     inserted: stored,
     updated: 0,
@@ -269,12 +278,7 @@ async function writeEvents(
           { type: 'events', source: `file:${basename(file)}` },
           create,
         );
-  return {
-    inserted: stored,
-    updated: 0,
-    duplicates: counter.read - stored,
-    metadataRestored: metadata !== null,
-  };
+  return createdResult(stored, counter, metadata);
 }
 
 /**
@@ -364,13 +368,7 @@ async function writeEventsNative(
   });
   const result = appended as AppendResult | null;
   if (result !== null) return { ...result, metadataRestored: false, lane: 'native' };
-  return {
-    inserted: stored,
-    updated: 0,
-    duplicates: counter.read - stored,
-    metadataRestored: metadata !== null,
-    lane: 'native',
-  };
+  return { ...createdResult(stored, counter, metadata), lane: 'native' };
 }
 
 /** The columns of a Parquet file from its first batch (another table imported without a sidecar). */

@@ -67,7 +67,7 @@ export interface StoredTableMetadata {
 export interface IngestOptions {
   /** Called with the number of records read so far, every `batchSize` records and once at the end. */
   readonly onProgress?: (rows: number) => void;
-  /** Records per batch handed to the native bulk path. Default 10,000. */
+  /** Records between progress reports, and the most handed to the native bulk path at once. Default 10,000. */
   readonly batchSize?: number;
   /** Aborting rolls the whole write back; the database is left as it was. */
   readonly signal?: AbortSignal;

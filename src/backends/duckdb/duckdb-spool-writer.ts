@@ -32,7 +32,6 @@ export const DEFAULT_SPOOL_SLICE_ROWS = 200_000;
 
 const ESCAPED = '\u0001';
 const NULL_TEXT = '\u0002';
-const TAB = 9;
 const NEWLINE = 10;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const CONTROL = /[\u0000-\u001f]/;
@@ -124,22 +123,19 @@ class SpoolSlice {
     return new SpoolSlice(path, await open(path, 'wx', 0o600), spare);
   }
 
-  /** Encodes one row. The texts are built first so the buffer space can be checked once. */
-  add(texts: readonly string[]): void {
-    let worst = texts.length;
-    for (const text of texts) worst += text.length * 3; // UTF-8 needs at most 3 bytes per UTF-16 unit
+  /**
+   * Adds one encoded row (its fields joined by tabs, without the newline). One buffer write per
+   * row: a write per field cost ~0.3 µs a row more in native calls.
+   */
+  add(line: string): void {
+    const worst = line.length * 3 + 1; // UTF-8 needs at most 3 bytes per UTF-16 unit
     if (this.#offset + worst > this.#buffer.length) {
       this.#seal();
       if (worst > this.#buffer.length) this.#buffer = Buffer.allocUnsafe(worst); // one huge row
     }
-    const buffer = this.#buffer;
     const start = this.#offset;
-    let offset = start;
-    for (let i = 0; i < texts.length; i++) {
-      if (i > 0) buffer[offset++] = TAB;
-      offset += buffer.write(texts[i]!, offset);
-    }
-    buffer[offset++] = NEWLINE;
+    let offset = start + this.#buffer.write(line, start);
+    this.#buffer[offset++] = NEWLINE;
     this.#offset = offset;
     if (offset - start > this.maxLineBytes) this.maxLineBytes = offset - start;
     this.rows++;
@@ -207,7 +203,6 @@ export async function appendThroughSpool(
   let loadError: { error: unknown } | undefined;
   let running = false;
   let written = 0;
-  const texts: string[] = new Array(width);
   const spare: Buffer[] = [];
 
   const startLoad = async (done: SpoolSlice) => {
@@ -234,12 +229,14 @@ export async function appendThroughSpool(
       throwIfAborted(options.signal, 'Bulk append');
       if (loadError) throw loadError.error;
       for (const row of batch) {
+        let line = '';
         for (let i = 0; i < width; i++) {
           const value = row[i];
-          texts[i] = value === null || value === undefined ? NULL_TEXT : encoders[i]!(value);
+          const text = value === null || value === undefined ? NULL_TEXT : encoders[i]!(value);
+          line = i === 0 ? text : `${line}\t${text}`;
         }
         slice ??= await SpoolSlice.create(join(dir, `slice-${++sliceNumber}.tsv`), spare);
-        slice.add(texts);
+        slice.add(line);
         if (slice.rows >= sliceRows) {
           written += slice.rows;
           const done = slice;

@@ -43,6 +43,16 @@ export interface SqlDialect {
    * value can be aggregated and rendered as text. Unknown types are `other`.
    */
   columnFamily(catalogType: string): ColumnFamily;
+  /**
+   * Optional, with {@link insertionOrder}: the integer part (truncated toward zero) of the top-level
+   * member `key` of the JSON object in `column` when it is a JSON number, else NULL: the engine's
+   * `_proc` rule (`engine/event-rows.ts`) in SQL. `key` is a fixed name of the engine, never user
+   * input. Backends that give both let the engine write a new events table straight into place and
+   * rank duplicates afterwards, instead of copying a staging table (`engine/direct-create.ts`).
+   */
+  readonly jsonIntegerMember?: (column: string, key: string) => string;
+  /** Optional: a pseudo-column numbering the rows of a fresh table in insertion order (`rowid`). */
+  readonly insertionOrder?: string;
 }
 
 /** Portable JSON value types, the spelling `jsonObjectMembers` reports on every engine. */

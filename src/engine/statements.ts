@@ -29,9 +29,8 @@ export function keyMatch(dialect: SqlDialect, key: readonly string[], left: stri
 
 /**
  * Deletes the losing copies of every duplicate group from a staging table, in place: per key, the
- * row with the largest `orderBy` value wins, then the later `_seq`. Only rows whose first key column
- * repeats are ranked (a cheap one-column GROUP BY), so a source without duplicates costs one scan.
- * `_seq` is unique per staged row, which makes it a portable row identity.
+ * row with the largest `orderBy` value wins, then the later `_seq`. `_seq` is unique per staged
+ * row, which makes it a portable row identity.
  */
 export function deleteStagingLosersSql(
   dialect: SqlDialect,
@@ -40,11 +39,29 @@ export function deleteStagingLosersSql(
   orderBy: string,
 ): string {
   const q = (name: string) => dialect.quoteIdentifier(name);
+  return deleteLosersSql(dialect, staging, key, { winner: q(orderBy), rowId: q('_seq') });
+}
+
+/**
+ * Deletes the losing copies of every duplicate group of `table` on `key`: per key, the row with the
+ * largest `winner` value (SQL, NULL last) wins, then the largest `rowId` (SQL naming a unique,
+ * increasing row identity). Only rows whose first key column repeats are ranked (a cheap one-column
+ * GROUP BY), so a table without duplicates costs one scan.
+ */
+export function deleteLosersSql(
+  dialect: SqlDialect,
+  table: string,
+  key: readonly string[],
+  order: { readonly winner: string; readonly rowId: string },
+): string {
+  const q = (name: string) => dialect.quoteIdentifier(name);
   const first = q(key[0]!);
+  const id = q('_rid');
   return (
-    `DELETE FROM ${q(staging)} WHERE ${q('_seq')} IN (SELECT ${q('_seq')} FROM (SELECT ${q('_seq')}, row_number() OVER ` +
-    `(PARTITION BY ${key.map(q).join(', ')} ORDER BY ${q(orderBy)} DESC NULLS LAST, ${q('_seq')} DESC) AS ${q('_rn')} ` +
-    `FROM ${q(staging)} WHERE ${first} IN (SELECT ${first} FROM ${q(staging)} GROUP BY ${first} HAVING count(*) > 1)) d ` +
+    `DELETE FROM ${q(table)} WHERE ${order.rowId} IN (SELECT ${id} FROM (SELECT ${order.rowId} AS ${id}, ` +
+    `row_number() OVER (PARTITION BY ${key.map(q).join(', ')} ORDER BY ${order.winner} DESC NULLS LAST, ` +
+    `${order.rowId} DESC) AS ${q('_rn')} FROM ${q(table)} ` +
+    `WHERE ${first} IN (SELECT ${first} FROM ${q(table)} GROUP BY ${first} HAVING count(*) > 1)) d ` +
     `WHERE d.${q('_rn')} > 1)`
   );
 }

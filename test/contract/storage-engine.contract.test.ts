@@ -252,6 +252,51 @@ describe.each(harnesses)('StorageEngine contract on $name', (h) => {
       expect((await s.getMetadata('events')).rowCount).toBe(19);
     });
 
+    it('picks the same winner in every duplicate group on every backend (ties, missing and odd processing times), also when replacing', async () => {
+      await using s = await fresh();
+      const at = (insertId: string, city: string, proc?: unknown) => ({
+        event_name: 'Purchase',
+        event_time: '2024-06-01T10:00:00Z',
+        distinct_id: 'u1',
+        insert_id: insertId,
+        properties: proc === undefined ? { city } : { city, mp_processing_time_ms: proc },
+      });
+      const source = [
+        at('tie', 'first', 7),
+        at('tie', 'second', 7), // same processing time: the later record wins
+        at('frac', 'truncated', 2.9),
+        at('frac', 'later', 2), // 2.9 counts as 2: a tie, the later record wins
+        at('none', 'with time', 1),
+        at('none', 'without', undefined), // a missing time loses to any time
+        at('text', 'numeric', 1),
+        at('text', 'string', '99'), // a string is not a processing time
+        at('big', 'bigint', 9007199254740993n),
+        at('big', 'number', 9007199254740990),
+      ];
+      const winners = async () =>
+        (await s.executeRows("SELECT insert_id, properties->>'city' FROM events ORDER BY insert_id")).rows;
+      const expected = [
+        ['big', 'bigint'],
+        ['frac', 'later'],
+        ['none', 'with time'],
+        ['text', 'numeric'],
+        ['tie', 'second'],
+      ];
+      expect(await s.createEventsTable('events', source, { type: 'events' })).toBe(5);
+      expect(await winners()).toEqual(expected);
+      expect(
+        await s.createEventsTable('events', [...source].reverse(), { type: 'events' }, { replace: true }),
+      ).toBe(5);
+      expect(await winners()).toEqual([
+        ['big', 'bigint'],
+        ['frac', 'truncated'],
+        ['none', 'with time'],
+        ['text', 'numeric'],
+        ['tie', 'first'],
+      ]);
+      expect((await s.getMetadata('events')).rowCount).toBe(5);
+    });
+
     it('derives stable insert ids so the same data is stored once, but identical events in one source stay two', async () => {
       await using s = await fresh();
       const noIds = [

@@ -50,6 +50,17 @@ export const sqliteDialect: SqlDialect = Object.freeze({
   timestampText: (expression: string) => `strftime('%Y-%m-%dT%H:%M:%fZ', ${expression})`,
   binaryCollation: (expression: string) => `(${expression} COLLATE BINARY)`,
   columnFamily: (catalogType: string) => sqliteColumnFamily(catalogType),
+  // json_type tells integers from reals (and from numeric-looking strings, which stay NULL as in
+  // JavaScript); CAST of a REAL to INTEGER truncates toward zero, like Math.trunc.
+  jsonIntegerMember: (column: string, key: string) => {
+    const path = `'$.${key}'`;
+    return (
+      `(CASE json_type(${column}, ${path}) WHEN 'integer' THEN json_extract(${column}, ${path}) ` +
+      `WHEN 'real' THEN CAST(json_extract(${column}, ${path}) AS INTEGER) END)`
+    );
+  },
+  // A new table's rowids count up from 1 in insertion order (no row is ever deleted before use).
+  insertionOrder: 'rowid',
 });
 
 /**

@@ -89,7 +89,7 @@ export const CONFIG_KEYS = [
     secret: false,
     appliedBy: 'duckdb backend',
     description:
-      'memory_limit while bulk work runs (fetch, import, create, append, export), unless memory_limit is set: keeps DuckDB from caching every block it wrote or read, so memory stays flat however many rows move.',
+      'memory_limit while bulk work runs (fetch, import, create, append, export), unless memory_limit is set: keeps DuckDB from caching every block it wrote or read, so memory stays flat however many rows move. Below 256MB, Parquet exports can fail with an out-of-memory error (measured: 128MB fails on 1M events).',
   },
   {
     key: 'database.duckdb.write_threads',

@@ -177,15 +177,17 @@ export interface BackendFileIo {
     options?: StatementOptions & { readonly batchRows?: number },
   ): AsyncIterable<ResultSet>;
   /**
-   * Plans loading a flat events file (the events table's columns) with the engine's own reader,
+   * Plans loading a flat events or profiles file (the table's columns) with the engine's own reader,
    * straight into a staging table of this connection. Resolves to a plan, or to the reason the file
    * needs the JavaScript path. Optional: without it, every file is read in JavaScript.
    */
-  planEventsImport?(file: FlatEventsFile, options?: StatementOptions): Promise<NativeImportPlan>;
+  planFlatImport?(file: FlatTableFile, options?: StatementOptions): Promise<NativeImportPlan>;
 }
 
-/** A flat events file offered to {@link BackendFileIo.planEventsImport}. */
-export interface FlatEventsFile {
+/** A flat events or profiles file offered to {@link BackendFileIo.planFlatImport}. */
+export interface FlatTableFile {
+  /** Which table's columns the file holds (and so which staging table it fills). */
+  readonly type: 'events' | 'profiles';
   readonly path: string;
   readonly format: FileFormat;
   /** The file is gzip-compressed (CSV, JSON lines). */
@@ -199,9 +201,9 @@ export type NativeImportPlan =
   | {
       readonly native: true;
       /**
-       * Inserts every row of the file into `staging` (the events staging columns, `_seq` = 1-based
-       * row position) with the same validation as the JavaScript path; resolves to the rows staged.
-       * A rejected row fails the statement (InvalidRecordError naming the row and field).
+       * Inserts every row of the file into `staging` (the staging columns of the file's type, `_seq`
+       * = 1-based row position) with the same validation as the JavaScript path; resolves to the rows
+       * staged. A rejected row fails the statement (InvalidRecordError naming the row and field).
        */
       stage(session: Session, staging: string, options?: StatementOptions): Promise<number>;
     }

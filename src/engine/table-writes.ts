@@ -315,7 +315,7 @@ export async function appendEvents(
 export async function appendProfiles(
   ctx: WriteContext,
   name: string,
-  source: RecordSource<ProfileRecord>,
+  source: RecordSource<ProfileRecord> | NativeStagedSource,
   options: IngestOptions,
   extra: AppendMetadata = {},
 ): Promise<AppendResult> {

@@ -23,7 +23,7 @@ import {
   tableRows,
 } from './import-records.js';
 import type { ImportLane, ImportOptions, ImportResult, ImportVerification } from './import-types.js';
-import type { NativeEventsLoad, TableLoad } from './load-table.js';
+import type { NativeLoad, TableLoad } from './load-table.js';
 import { withNativeFileIo } from './native-file-io.js';
 import { isNativeMixpanelJsonl } from './native-jsonl-eligibility.js';
 import { tableChecksum } from './table-checksum.js';
@@ -135,11 +135,11 @@ export async function importFile(
   };
   let written: Written | null = null;
   let laneReason: string | null = null;
-  if (type === 'events') {
-    const plan = await planNative(ctx, file, format, options.signal);
+  if (type !== 'other') {
+    const plan = await planNative(ctx, type, file, format, options.signal);
     if (plan?.native) {
       try {
-        written = await writeEventsNative(ctx, name, file, plan, sidecar, options, ingest, counter);
+        written = await writeNative(ctx, { name, type, file }, plan, sidecar, options, ingest, counter);
       } catch (error) {
         if (!(error instanceof NativeLaneRejected)) throw error;
         laneReason = error.message;
@@ -281,18 +281,26 @@ async function writeEvents(
   return createdResult(stored, counter, metadata);
 }
 
+/** The keys that mark a row of the flat layout, and the pair that marks Mixpanel's own shape instead. */
+const FLAT_KEYS: Readonly<Record<TableType, { flat: string; raw: readonly [string, string] }>> = {
+  events: { flat: 'event_name', raw: ['event', 'properties'] },
+  profiles: { flat: 'distinct_id', raw: ['$distinct_id', '$properties'] },
+};
+
 /**
- * The backend's plan for loading a flat events file with its own reader, or null when it has none or
- * the file is not flat (raw Mixpanel lines have their own native lane, decided in `writeKind`).
+ * The backend's plan for loading a flat events or profiles file with its own reader, or null when
+ * it has none or the file is not flat (raw Mixpanel event lines have their own native lane, decided
+ * in `writeKind`; Engage profile lines are read in JavaScript).
  */
 async function planNative(
   ctx: ExportContext,
+  type: TableType,
   file: string,
   format: string,
   signal: AbortSignal | undefined,
 ): Promise<NativeImportPlan | null> {
   const fileIo = ctx.backend.capabilities.nativeFileIo ? ctx.backend.fileIo : undefined;
-  if (!fileIo?.planEventsImport) return null;
+  if (!fileIo?.planFlatImport) return null;
   const gzip = format !== 'parquet' && (await isGzip(file));
   let header: string[] | null = null;
   if (format === 'csv') {
@@ -302,10 +310,11 @@ async function planNative(
   } else if (format === 'jsonl') {
     const keys = await firstLineKeys(file, signal);
     if (keys === null) return { native: false, reason: 'the first line is not a JSON object' };
-    if (!keys.includes('event_name') || (keys.includes('event') && keys.includes('properties'))) return null;
+    const { flat, raw } = FLAT_KEYS[type];
+    if (!keys.includes(flat) || raw.every((key) => keys.includes(key))) return null;
   }
-  return fileIo.planEventsImport(
-    { path: file, format: format as 'parquet' | 'csv' | 'jsonl', gzip, header },
+  return fileIo.planFlatImport(
+    { type, path: file, format: format as 'parquet' | 'csv' | 'jsonl', gzip, header },
     signal ? { signal } : {},
   );
 }
@@ -324,11 +333,10 @@ async function firstLineKeys(file: string, signal: AbortSignal | undefined): Pro
   }
 }
 
-/** Writes an events table whose rows the backend stages itself (create, replace or append). */
-async function writeEventsNative(
+/** Writes an events or profiles table whose rows the backend stages itself (create, replace or append). */
+async function writeNative(
   ctx: ExportContext,
-  name: string,
-  file: string,
+  { name, type, file }: { name: string; type: TableType; file: string },
   plan: Extract<NativeImportPlan, { native: true }>,
   sidecar: ExportSidecar | null,
   options: ImportOptions,
@@ -336,7 +344,7 @@ async function writeEventsNative(
   counter: { read: number },
 ): Promise<Written> {
   const { signal } = options;
-  const metadata: StoredTableMetadata | null = sidecar?.metadata?.type === 'events' ? sidecar.metadata : null;
+  const metadata: StoredTableMetadata | null = sidecar?.metadata?.type === type ? sidecar.metadata : null;
   const stage = async (session: Session, staging: string): Promise<number> => {
     try {
       return await plan.stage(session, staging, signal ? { signal } : {});
@@ -346,15 +354,16 @@ async function writeEventsNative(
     }
   };
   let appended: AppendResult | null = null;
-  const load: NativeEventsLoad = {
-    type: 'native-events',
+  const load: NativeLoad = {
+    type: 'native',
+    kind: type,
     stage,
     metadata: options.append ? null : metadata,
-    create: { type: 'events', source: `file:${basename(file)}` },
+    create: { type, source: `file:${basename(file)}` },
     append: options.append
       ? { fromDate: metadata?.fromDate ?? null, toDate: metadata?.toDate ?? null }
       : null,
-    onAppend: (result) => {
+    onAppend: (result: AppendResult) => {
       appended = result;
     },
   };

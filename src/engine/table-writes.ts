@@ -107,6 +107,8 @@ async function stage<R>(
     throwIfAborted(options.signal, 'Ingestion');
     staged = await source.stage(session, staging, options.signal ? { signal: options.signal } : {});
     options.onProgress?.(staged);
+    // A native load reports progress once, at the end: an abort requested then still rolls it back.
+    throwIfAborted(options.signal, 'Ingestion');
   } else {
     const builder = kind.rowBuilder();
     const counter: BatchCounter = { read: 0 };

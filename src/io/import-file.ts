@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import type { BackendFileIo, NativeImportPlan, Session } from '../backend/backend.js';
+import type { BackendFileIo, NativeImportFile, NativeImportPlan, Session } from '../backend/backend.js';
 import type { ColumnDef } from '../backend/column-types.js';
 import { MixpanelExportFile } from '../engine/mixpanel-export-file.js';
 import type { RecordSource } from '../engine/record-batches.js';
@@ -131,12 +131,18 @@ export async function importFile(
       );
       return { inserted: stored, updated: 0, duplicates: 0, metadataRestored: sidecar?.metadata != null };
     }
-    return writeKind(ctx, { name, type, file }, objects, sidecar, options, ingest, counter);
+    return writeKind(ctx, { name, type, file, exportLane }, objects, sidecar, options, ingest, counter);
   };
+  // Raw Mixpanel export lines the engine's export loader takes as they are (the fetch path's lane).
+  const exportLane =
+    type === 'events' &&
+    format === 'jsonl' &&
+    ctx.storage.supportsMixpanelExportFiles &&
+    (await isNativeMixpanelJsonl(file, options.signal));
   let written: Written | null = null;
   let laneReason: string | null = null;
-  if (type !== 'other') {
-    const plan = await planNative(ctx, type, file, format, options.signal);
+  if (type !== 'other' && !exportLane) {
+    const plan = await planNative(ctx, type, file, format, options.timeInMs === true, options.signal);
     if (plan?.native) {
       try {
         written = await writeNative(ctx, { name, type, file }, plan, sidecar, options, ingest, counter);
@@ -169,7 +175,7 @@ export async function importFile(
 
 async function writeKind(
   ctx: ExportContext,
-  { name, type, file }: { name: string; type: TableType; file: string },
+  { name, type, file, exportLane }: { name: string; type: TableType; file: string; exportLane: boolean },
   objects: FileObjects,
   sidecar: ExportSidecar | null,
   options: ImportOptions,
@@ -180,14 +186,9 @@ async function writeKind(
   const metadata: StoredTableMetadata | null = sidecar?.metadata?.type === type ? sidecar.metadata : null;
   const timeInMs = options.timeInMs === true;
   // Raw Mixpanel export lines go to the engine's native JSON loader when it has one (DuckDB's
-  // read_json: no JavaScript parse per event); any other shape, gzip, restore annotations or wide
-  // integers take the lossless JavaScript path. Same validation, dedup and atomicity either way.
-  if (
-    type === 'events' &&
-    objects.jsonAsValues &&
-    storage.supportsMixpanelExportFiles &&
-    (await isNativeMixpanelJsonl(file, options.signal))
-  ) {
+  // read_json: no JavaScript parse per event); other raw lines (gzip, restore annotations, wide
+  // integers) were offered to the backend's import plan first. Same validation, dedup and atomicity.
+  if (exportLane) {
     const source = new MixpanelExportFile(file, { timeInMs });
     ingest = {
       ...ingest,
@@ -281,28 +282,30 @@ async function writeEvents(
   return createdResult(stored, counter, metadata);
 }
 
-/** The keys that mark a row of the flat layout, and the pair that marks Mixpanel's own shape instead. */
+/** The key that marks a row of the flat layout, and the pair that marks Mixpanel's own shape instead. */
 const FLAT_KEYS: Readonly<Record<TableType, { flat: string; raw: readonly [string, string] }>> = {
   events: { flat: 'event_name', raw: ['event', 'properties'] },
   profiles: { flat: 'distinct_id', raw: ['$distinct_id', '$properties'] },
 };
 
 /**
- * The backend's plan for loading a flat events or profiles file with its own reader, or null when
- * it has none or the file is not flat (raw Mixpanel event lines have their own native lane, decided
- * in `writeKind`; Engage profile lines are read in JavaScript).
+ * The backend's plan for loading an events or profiles file with its own reader, or null when it
+ * has none or the file has neither layout it takes: flat columns, or raw Mixpanel event lines
+ * (Engage profile lines are read in JavaScript).
  */
 async function planNative(
   ctx: ExportContext,
   type: TableType,
   file: string,
   format: string,
+  timeInMs: boolean,
   signal: AbortSignal | undefined,
 ): Promise<NativeImportPlan | null> {
   const fileIo = ctx.backend.capabilities.nativeFileIo ? ctx.backend.fileIo : undefined;
-  if (!fileIo?.planFlatImport) return null;
+  if (!fileIo?.planImport) return null;
   const gzip = format !== 'parquet' && (await isGzip(file));
   let header: string[] | null = null;
+  let layout: NativeImportFile['layout'] = 'columns';
   if (format === 'csv') {
     const csv = await readCsv(file, signal);
     header = csv.header;
@@ -311,10 +314,13 @@ async function planNative(
     const keys = await firstLineKeys(file, signal);
     if (keys === null) return { native: false, reason: 'the first line is not a JSON object' };
     const { flat, raw } = FLAT_KEYS[type];
-    if (!keys.includes(flat) || raw.every((key) => keys.includes(key))) return null;
+    if (raw.every((key) => keys.includes(key))) {
+      if (type === 'profiles') return null;
+      layout = 'mixpanel';
+    } else if (!keys.includes(flat)) return null;
   }
-  return fileIo.planFlatImport(
-    { type, path: file, format: format as 'parquet' | 'csv' | 'jsonl', gzip, header },
+  return fileIo.planImport(
+    { type, layout, path: file, format: format as 'parquet' | 'csv' | 'jsonl', gzip, header, timeInMs },
     signal ? { signal } : {},
   );
 }

@@ -1,4 +1,9 @@
-import type { BackendConnection, FlatTableFile, Session, StatementOptions } from '../../backend/backend.js';
+import type {
+  BackendConnection,
+  NativeImportFile,
+  Session,
+  StatementOptions,
+} from '../../backend/backend.js';
 import { quoteIdentifierStandard as q } from '../../backend/sql-dialect.js';
 import {
   badRecord,
@@ -15,6 +20,7 @@ import {
   jsonTime,
   parquetColumnTypes,
   parquetTime,
+  processingTime,
   runStaging,
 } from './duckdb-flat-sql.js';
 
@@ -100,7 +106,7 @@ async function parquetSource(
   };
 }
 
-function csvSource(file: FlatTableFile): SourceSql | string {
+function csvSource(file: NativeImportFile): SourceSql | string {
   const problem = shapeProblem(file.header ?? []);
   if (problem !== null) return problem;
   const { from, at } = csvReader(file);
@@ -117,7 +123,7 @@ function csvSource(file: FlatTableFile): SourceSql | string {
   };
 }
 
-function jsonlSource(file: FlatTableFile): SourceSql {
+function jsonlSource(file: NativeImportFile): SourceSql {
   return {
     from: jsonReader(file, FIELDS),
     fields: {
@@ -157,14 +163,11 @@ async function stageEvents(
   const raw =
     `SELECT ${f.event_name} AS n, ${f.event_time} AS t, ${f.distinct_id} AS d, ${f.insert_id} AS i, ` +
     `${f.properties} AS p, ${f.seq} AS seq FROM (${read})`;
-  const proc = "json_extract(p, '$.mp_processing_time_ms')";
   // error() aborts the statement; CASE evaluates it only for the rows that reach it.
   const shaped =
     `SELECT CASE WHEN n IS NULL OR n = '' THEN ${badRecord('event_name')} ELSE n END AS event_name, ` +
     `coalesce(t, ${badRecord('event_time')}) AS event_time, coalesce(d, '') AS distinct_id, nullif(i, '') AS given_id, ` +
-    `${checkedProperties('p')} AS properties, ` +
-    `CASE json_type(${proc}) WHEN 'DOUBLE' THEN TRY_CAST(trunc(CAST(${proc} AS DOUBLE)) AS BIGINT) ` +
-    `WHEN 'BIGINT' THEN TRY_CAST(${proc} AS BIGINT) WHEN 'UBIGINT' THEN TRY_CAST(${proc} AS BIGINT) END AS proc, ` +
+    `${checkedProperties('p')} AS properties, ${processingTime('p')} AS proc, ` +
     `seq FROM raw`;
   const sql = insertEventsWithDerivedIdsSql(
     staging,

@@ -2,8 +2,8 @@ import type {
   BackendConnection,
   BackendFileIo,
   FileCompression,
-  FlatTableFile,
   NativeFileTarget,
+  NativeImportFile,
   SpoolFile,
   SqlParams,
   StatementOptions,
@@ -13,6 +13,7 @@ import { InvalidArgumentError, UnsupportedError } from '../../errors.js';
 import { duckdbDialect } from './duckdb-dialect.js';
 import { eventsFlatLoader } from './duckdb-file-import.js';
 import { planFlatLoad } from './duckdb-flat-sql.js';
+import { mixpanelLinesLoader } from './duckdb-mixpanel-lines-import.js';
 import { profilesFlatLoader } from './duckdb-profiles-import.js';
 
 /**
@@ -131,7 +132,9 @@ export function createDuckDbFileIo(
       return connection.stream('SELECT * FROM read_parquet($1)', [path], options);
     },
 
-    planFlatImport(file: FlatTableFile, options: StatementOptions = {}) {
+    planImport(file: NativeImportFile, options: StatementOptions = {}) {
+      if (file.layout === 'mixpanel')
+        return planFlatLoad(connection, file, options, mixpanelLinesLoader(file));
       return file.type === 'events'
         ? planFlatLoad(connection, file, options, eventsFlatLoader)
         : planFlatLoad(connection, file, options, profilesFlatLoader);

@@ -1,6 +1,6 @@
 import type {
   BackendConnection,
-  FlatTableFile,
+  NativeImportFile,
   NativeImportPlan,
   Session,
   StatementOptions,
@@ -71,7 +71,7 @@ export async function parquetColumnTypes(
  * the header lacks it). The JavaScript reader keys a record by its header, so a repeated name keeps
  * its last column.
  */
-export function csvReader(file: FlatTableFile): { from: string; at: (field: string) => string } {
+export function csvReader(file: NativeImportFile): { from: string; at: (field: string) => string } {
   const header = file.header ?? [];
   const columns = header.map((_, i) => `c${i}: 'VARCHAR'`).join(', ');
   // RFC 4180 as this package writes it: "" is the empty string, an empty unquoted field NULL.
@@ -91,7 +91,7 @@ export function csvReader(file: FlatTableFile): { from: string; at: (field: stri
  * `read_json` of newline-delimited objects, each field read as JSON so its JSON type decides (a
  * number is not a string, as in JavaScript). A missing key and JSON null both arrive as SQL NULL.
  */
-export function jsonReader(file: FlatTableFile, fields: readonly string[]): string {
+export function jsonReader(file: NativeImportFile, fields: readonly string[]): string {
   const columns = fields.map((f) => `${f}: 'JSON'`).join(', ');
   return (
     `read_json($1, format = 'newline_delimited', compression = '${file.gzip ? 'gzip' : 'uncompressed'}', ` +
@@ -134,6 +134,15 @@ export function jsonProperties(field: string, seq = 'seq'): string {
   );
 }
 
+/** `_proc` from properties `p`: `mp_processing_time_ms` truncated to an integer (NULL when not a number). */
+export function processingTime(p: string): string {
+  const proc = `json_extract(${p}, '$.mp_processing_time_ms')`;
+  return (
+    `CASE json_type(${proc}) WHEN 'DOUBLE' THEN TRY_CAST(trunc(CAST(${proc} AS DOUBLE)) AS BIGINT) ` +
+    `WHEN 'BIGINT' THEN TRY_CAST(${proc} AS BIGINT) WHEN 'UBIGINT' THEN TRY_CAST(${proc} AS BIGINT) END`
+  );
+}
+
 /** Properties text `p` checked: NULL for NULL or `''`, the text for a JSON object, else the row is rejected. */
 export function checkedProperties(p: string, field = 'properties'): string {
   return `CASE WHEN ${p} IS NULL OR ${p} = '' THEN NULL WHEN json_type(${p}) = 'OBJECT' THEN ${p} ELSE ${badRecord(field)} END`;
@@ -165,8 +174,8 @@ export async function runStaging(
 /** How one table kind reads each format (`S`: its SQL for the file, or why it cannot) and stages it. */
 export interface FlatLoader<S> {
   parquet(connection: BackendConnection, path: string, options: StatementOptions): Promise<S | string>;
-  csv(file: FlatTableFile): S | string;
-  jsonl(file: FlatTableFile): S;
+  csv(file: NativeImportFile): S | string;
+  jsonl(file: NativeImportFile): S;
   stage(
     session: Session,
     staging: string,
@@ -179,7 +188,7 @@ export interface FlatLoader<S> {
 /** Plans a native load of `file` with `loader`, or says why it needs the JavaScript path. */
 export async function planFlatLoad<S>(
   connection: BackendConnection,
-  file: FlatTableFile,
+  file: NativeImportFile,
   options: StatementOptions,
   loader: FlatLoader<S>,
 ): Promise<NativeImportPlan> {

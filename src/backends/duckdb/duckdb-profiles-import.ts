@@ -1,4 +1,9 @@
-import type { BackendConnection, FlatTableFile, Session, StatementOptions } from '../../backend/backend.js';
+import type {
+  BackendConnection,
+  NativeImportFile,
+  Session,
+  StatementOptions,
+} from '../../backend/backend.js';
 import { quoteIdentifierStandard as q } from '../../backend/sql-dialect.js';
 import {
   badRecord,
@@ -99,7 +104,7 @@ async function parquetSource(
   };
 }
 
-function csvSource(file: FlatTableFile): SourceSql | string {
+function csvSource(file: NativeImportFile): SourceSql | string {
   const problem = shapeProblem(file.header ?? []);
   if (problem !== null) return problem;
   const { from, at } = csvReader(file);
@@ -114,7 +119,7 @@ function csvSource(file: FlatTableFile): SourceSql | string {
   };
 }
 
-function jsonlSource(file: FlatTableFile): SourceSql {
+function jsonlSource(file: NativeImportFile): SourceSql {
   return {
     from: numbered(jsonReader(file, FIELDS)),
     fields: {

@@ -64,37 +64,9 @@ function idText(v: string, booleans: boolean): string {
   );
 }
 
-/**
- * The properties text `p` (cut from the line) with the restore member `r` applied: the text `null`
- * for `nullProperties` (stored as NULL), else `p` without its appended `absent` keys. SQL NULL for a
- * `replaced` member or an unexpected shape, which rejects the row.
- */
-function restoredText(p: string, r: string): string {
-  const absent = `CAST((${r} -> '$.absent') AS VARCHAR[])`;
-  const first = `${absent}[1]`;
-  // The last `,"<first absent key>":` starts the appended members; an originally empty object
-  // was written `{"<key>":…}`.
-  const marker = `',"' || ${first} || '":'`;
-  const cut = `length(${p}) - strpos(reverse(${p}), reverse(${marker})) - length(${marker}) + 1`;
-  const stripped =
-    `CASE WHEN strpos(${p}, ${marker}) > 0 THEN substr(${p}, 1, ${cut}) || '}' ` +
-    `WHEN starts_with(${p}, '{"' || ${first} || '":') THEN '{}' END`;
-  let expected = `json(${p})`;
-  for (const key of SETTLED) {
-    expected = `CASE WHEN list_contains(${absent}, '${key}') THEN json_merge_patch(${expected}, json_object('${key}', NULL::JSON)) ELSE ${expected} END`;
-  }
-  const keys = `[${SETTLED.map((k) => `'${k}'`).join(', ')}]`;
-  const onlyAbsent =
-    `json_type(${r}) = 'OBJECT' AND list_has_all(['absent', 'nullProperties'], json_keys(${r})) ` +
-    `AND (json_type(${r}, '$.absent') IS NULL OR (json_type(${r}, '$.absent') = 'ARRAY' AND list_has_all(${keys}, ${absent})))`;
-  const nullProperties = `json_type(${r}, '$.nullProperties') = 'BOOLEAN' AND (${r} ->> '$.nullProperties') = 'true'`;
-  return (
-    `CASE WHEN ${r} IS NULL OR json_type(${r}) = 'NULL' THEN ${p} WHEN NOT (${onlyAbsent}) THEN NULL ` +
-    `WHEN ${nullProperties} THEN 'null' WHEN len(coalesce(${absent}, [])) = 0 THEN ${p} ` +
-    // The cut is right when it parses to the properties minus the absent keys, in the same order.
-    `WHEN CAST(json(${stripped}) AS VARCHAR) = CAST(${expected} AS VARCHAR) THEN ${stripped} END`
-  );
-}
+/** `length(t) + 1 - <position of the last occurrence of m in t> - length(m)` of SQL expressions: the characters before it. */
+const beforeLast = (t: string, m: string) =>
+  `length(${t}) + 1 - strpos(reverse(${t}), reverse(${m})) - length(${m})`;
 
 async function stageMixpanelLines(
   session: Session,
@@ -104,8 +76,9 @@ async function stageMixpanelLines(
   options: StatementOptions,
   timeInMs: boolean,
 ): Promise<number> {
+  // Each layer computes its columns once; the next one only refers to them.
   const lines = `SELECT line, row_number() OVER () AS seq FROM ${from} WHERE line IS NOT NULL AND trim(line) <> ''`;
-  const fields = [
+  const paths = [
     '$.event',
     '$.properties.time',
     '$.properties.distinct_id',
@@ -113,22 +86,41 @@ async function stageMixpanelLines(
     `$."${RESTORE}"`,
     '$.properties.mp_processing_time_ms',
   ];
-  const prefix = '{"event":"';
+  const extracted = `SELECT line, seq, json_extract(line, [${paths.map((f) => `'${f}'`).join(', ')}]) AS j FROM (${lines})`;
+  // After `{"event":"…"` (a string holds no raw `"` after a comma) the first `,"properties":` is the
+  // top-level member; it ends before the last `,"$mp_restore":`, or before the line's closing brace.
   const member = ',"properties":';
-  // After `{"event":"…"` (a string holds no raw `"` after a comma), the first `,"properties":` is the top-level one.
-  const start = `strpos(line, '${member}') + ${member.length}`;
   const body = `rtrim(line, ' ' || chr(9) || chr(13))`;
-  const restoreAt = `CASE WHEN j[5] IS NULL THEN 0 ELSE length(line) - strpos(reverse(line), reverse(',"${RESTORE}":')) - ${RESTORE.length + 4} + 1 END`;
+  const restored = `j[5] IS NOT NULL AND json_type(j[5]) <> 'NULL'`;
+  const cutFrom =
+    `CASE WHEN starts_with(line, '{"event":"') AND strpos(line, '${member}') > 0 ` +
+    `THEN strpos(line, '${member}') + ${member.length} END`;
+  const cutTo = `CASE WHEN ${restored} THEN ${beforeLast('line', `',"${RESTORE}":'`)} ELSE length(${body}) - 1 END`;
   const cut =
-    `CASE WHEN NOT starts_with(line, '${prefix}') OR strpos(line, '${member}') = 0 THEN NULL ` +
-    `WHEN ${restoreAt} > 0 THEN substr(line, ${start}, ${restoreAt} - (${start}) + 1) ` +
-    `ELSE substr(${body}, ${start}, length(${body}) - (${start})) END`;
-  const read = `SELECT seq, line, json_extract(line, [${fields.map((f) => `'${f.replaceAll("'", "''")}'`).join(', ')}]) AS j FROM (${lines})`;
-  const cutSql = `SELECT seq, j, ${cut} AS raw_p FROM (${read})`;
+    `SELECT seq, j, substr(line, a, b - a + 1) AS raw_p, CASE WHEN ${restored} THEN j[5] END AS r ` +
+    `FROM (SELECT seq, j, line, ${cutFrom} AS a, ${cutTo} AS b FROM (${extracted}))`;
+  // The restore member: only `absent` (keys of SETTLED) and `nullProperties` are applied natively.
+  const keys = `[${SETTLED.map((k) => `'${k}'`).join(', ')}]`;
+  const absentList = `CAST((r -> '$.absent') AS VARCHAR[])`;
+  const supported =
+    `r IS NULL OR (json_type(r) = 'OBJECT' AND list_has_all(['absent', 'nullProperties'], json_keys(r)) ` +
+    `AND (json_type(r, '$.absent') IS NULL OR (json_type(r, '$.absent') = 'ARRAY' AND list_has_all(${keys}, ${absentList}))))`;
+  const nullProperties = `json_type(r, '$.nullProperties') = 'BOOLEAN' AND (r ->> '$.nullProperties') = 'true'`;
+  const restore =
+    `SELECT seq, j, raw_p, ${supported} AS supported, coalesce(r IS NOT NULL AND ${nullProperties}, false) AS null_p, ` +
+    `CASE WHEN r IS NOT NULL AND json_type(r, '$.absent') = 'ARRAY' THEN ${absentList} ELSE [] END AS absent FROM (${cut})`;
+  // The exporter appends the absent keys at the end, in SETTLED order: the last `,"<first>":` starts
+  // them (an originally empty object was written `{"<first>":…}`). The cut-off members must be
+  // exactly those keys, and what remains must hold none of them.
+  const marker = `',"' || absent[1] || '":'`;
+  const keep = `CASE WHEN strpos(raw_p, ${marker}) > 0 THEN ${beforeLast('raw_p', marker)} WHEN starts_with(raw_p, '{"' || absent[1] || '":') THEN 1 END`;
+  const stripped =
+    `SELECT *, CASE WHEN len(absent) = 0 OR null_p THEN raw_p ELSE substr(raw_p, 1, k) || '}' END AS p, ` +
+    `CASE WHEN len(absent) = 0 OR null_p THEN [] ELSE json_keys('{' || ltrim(substr(raw_p, k + 1), ',')) END AS cut_keys ` +
+    `FROM (SELECT *, ${keep} AS k FROM (${restore}))`;
   const scale = timeInMs ? '1' : '1000';
   const ms = `floor(CAST(j[2] AS DOUBLE) * ${scale} + 0.5)`;
   const given = idText('j[4]', false);
-  const restored = restoredText('raw_p', 'j[5]');
   // error() aborts the statement; CASE evaluates it only for the rows that reach it.
   const shaped =
     `SELECT CASE WHEN json_type(j[1]) = 'VARCHAR' AND (j[1] ->> '$') <> '' THEN (j[1] ->> '$') ELSE ${badRecord('event')} END AS event_name, ` +
@@ -136,15 +128,16 @@ async function stageMixpanelLines(
     `CASE WHEN json_type(j[2]) IN ('BIGINT', 'UBIGINT', 'DOUBLE') AND abs(${ms}) <= 8.64e15 ` +
     `THEN make_timestamp(CAST(${ms} AS BIGINT) * 1000) ELSE ${badRecord('properties.time')} END AS event_time, ` +
     `CASE WHEN j[3] IS NULL OR json_type(j[3]) = 'NULL' THEN '' ELSE coalesce(${idText('j[3]', true)}, ${badRecord('properties.distinct_id')}) END AS distinct_id, ` +
-    `CASE WHEN ${given} IS NULL OR ${given} = '' THEN ${badRecord('properties.$insert_id')} ELSE ${given} END AS insert_id, ` +
-    `CASE WHEN raw_p IS NULL OR NOT json_valid(raw_p) THEN ${badRecord('line')} ` +
-    `WHEN json_type(raw_p) <> 'OBJECT' THEN ${badRecord('properties')} ` +
-    `ELSE coalesce(${restored}, ${badRecord(RESTORE)}) END AS p, ` +
+    `coalesce(nullif(${given}, ''), ${badRecord('properties.$insert_id')}) AS insert_id, ` +
+    `CASE WHEN raw_p IS NULL OR NOT starts_with(raw_p, '{') OR NOT json_valid(p) THEN ${badRecord('line')} ` +
+    `WHEN NOT supported OR p IS NULL THEN ${badRecord(RESTORE)} WHEN null_p THEN NULL ` +
+    `WHEN len(absent) > 0 AND (cut_keys <> absent OR list_has_any(json_keys(p), absent)) THEN ${badRecord(RESTORE)} ` +
+    `ELSE p END AS properties, ` +
     `CASE json_type(j[6]) WHEN 'DOUBLE' THEN TRY_CAST(trunc(CAST(j[6] AS DOUBLE)) AS BIGINT) ` +
-    `WHEN 'BIGINT' THEN TRY_CAST(j[6] AS BIGINT) WHEN 'UBIGINT' THEN TRY_CAST(j[6] AS BIGINT) END AS proc, seq FROM (${cutSql})`;
+    `WHEN 'BIGINT' THEN TRY_CAST(j[6] AS BIGINT) WHEN 'UBIGINT' THEN TRY_CAST(j[6] AS BIGINT) END AS proc, seq FROM (${stripped})`;
   const sql =
     `INSERT INTO ${q(staging)} (event_name, event_time, distinct_id, insert_id, properties, _proc, _seq) ` +
-    `SELECT event_name, event_time, distinct_id, insert_id, CASE WHEN p = 'null' THEN NULL ELSE p END, proc, seq FROM (${shaped})`;
+    `SELECT event_name, event_time, distinct_id, insert_id, properties, proc, seq FROM (${shaped})`;
   return runStaging(session, sql, path, PROBLEMS, options);
 }
 

@@ -26,7 +26,7 @@ import { badRecord, type FlatLoader, runStaging } from './duckdb-flat-sql.js';
  * So a table exported and imported keeps its properties byte for byte, numbers like `1e+21` and
  * key order included. `$mp_restore` is applied to that text: `nullProperties` → NULL; `absent` keys
  * (which the exporter appends at the end, in this order: time, distinct_id, $insert_id) are cut off
- * again, checked by comparing the result with the properties minus those keys, parsed. A `replaced`
+ * again (the cut-off members must be exactly those keys, and the rest must hold none of them). A `replaced`
  * member (the exporter re-serialised those properties) and any other shape are rejected: the
  * importer then reads the file in JavaScript.
  */

@@ -171,4 +171,29 @@ describe('native import of our own events JSON lines on DuckDB', () => {
     );
     await expectSameRejection(path, 'events', 'event_name');
   });
+
+  it('skips empty lines and reads CRLF natively like JavaScript; a line of spaces fails on both', async () => {
+    const lines = [
+      '{"event":"A","properties":{"distinct_id":"u","$insert_id":"x","s":"a\\r\\nb","time":1717236000},"$mp_restore":{"absent":["time"]}}',
+      '{"event":"B","properties":{"time":1717236001.5,"distinct_id":"u","$insert_id":"y","k":1}}',
+      '{"event":"C","properties":{"time":1717236002,"$insert_id":"z","distinct_id":"v"},"$mp_restore":{"absent":["distinct_id"],"nullProperties":true}}',
+    ];
+    const path = file('crlf.jsonl');
+    writeFileSync(path, `${lines.join('\r\n\r\n')}\n\r\n`);
+    await using duck = await StorageEngine.inMemory({ backend: 'duckdb' });
+    await using lite = await StorageEngine.inMemory({ backend: 'sqlite' });
+    expect(await duck.importFile('events', path, { type: 'events' })).toMatchObject({
+      lane: 'native',
+      inserted: 3,
+    });
+    await lite.importFile('events', path, { type: 'events' });
+    expect(await checksumTable(duck, 'events')).toEqual(await checksumTable(lite, 'events'));
+    expect(await duck.executeScalar("SELECT properties FROM events WHERE insert_id = 'x'")).toBe(
+      '{"distinct_id":"u","$insert_id":"x","s":"a\\r\\nb"}',
+    );
+
+    const spaces = file('spaces.jsonl');
+    writeFileSync(spaces, `${lines.join('\n')}\n   \n`);
+    await expectSameRejection(spaces, 'events', 'line');
+  });
 });

@@ -77,7 +77,9 @@ async function stageMixpanelLines(
   timeInMs: boolean,
 ): Promise<number> {
   // Each layer computes its columns once; the next one only refers to them.
-  const lines = `SELECT line, row_number() OVER () AS seq FROM ${from} WHERE line IS NOT NULL AND trim(line) <> ''`;
+  // Empty lines come as NULL and are skipped, as the JavaScript reader skips them; a line of spaces
+  // is not JSON there, and fails the JSON extraction here (so the file goes to JavaScript).
+  const lines = `SELECT line, row_number() OVER () AS seq FROM ${from} WHERE line IS NOT NULL`;
   const paths = [
     '$.event',
     '$.properties.time',

@@ -4,6 +4,7 @@
 //            flat-jsonl (one object per row with the table's columns, from exportQuery; no sidecar)
 //   BACKEND  duckdb (default) | sqlite | postgres (needs MP_BENCH_PG_URL)
 //   --profiles  a `profiles` table of `bench/mixpanel-profiles.js` instead of events.
+//   --checksum  the export records the table's checksum, so the import verifies it (reads the table back).
 // A child process fills the `events` table of `bench/mixpanel-events.js` (a 19-digit id in each
 // event) and exports it with this package (`--prepare`); this process then imports the file into a
 // fresh database and reports rows/s, the lane taken (`result.lane`) and its peak RSS (VmHWM).
@@ -31,6 +32,7 @@ function peakRssMb() {
 }
 
 const type = process.argv.includes('--profiles') ? 'profiles' : 'events';
+const checksum = process.argv.includes('--checksum');
 
 if (process.argv[2] === '--prepare') {
   const [, , , format, rowsText, path, out] = process.argv;
@@ -43,7 +45,7 @@ if (process.argv[2] === '--prepare') {
   if (format === 'flat-jsonl') {
     await storage.exportQuery(`SELECT * FROM ${type}`, [], { path: out, format: 'jsonl' });
     rmSync(`${out}.meta.json`);
-  } else await storage.exportTable(type, { path: out, format });
+  } else await storage.exportTable(type, { path: out, format, checksum });
   await storage.close();
   process.exit(0);
 }
@@ -68,6 +70,7 @@ try {
       join(dir, 'source.duckdb'),
       file,
       ...(type === 'profiles' ? ['--profiles'] : []),
+      ...(checksum ? ['--checksum'] : []),
     ],
     { stdio: ['ignore', 'ignore', 'inherit'], env: process.env },
   );
@@ -92,6 +95,7 @@ try {
       inserted: result.inserted,
       lane: result.lane ?? 'javascript',
       verified: result.verification?.ok ?? null,
+      checksum: result.verification?.actualChecksum ?? null,
       seconds: +seconds.toFixed(2),
       rowsPerSecond: Math.round(result.inserted / seconds),
       rssBeforeMb,

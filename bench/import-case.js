@@ -1,8 +1,10 @@
 // One import measurement in its own process. Usage:
-//   node bench/import-case.js FORMAT ROWS [BACKEND] [--no-sidecar]   → prints one JSON line.
+//   node bench/import-case.js FORMAT ROWS [BACKEND] [--no-sidecar] [--profiles]   → prints one JSON line.
 //   FORMAT   parquet | csv | jsonl (this package's events export: raw Mixpanel lines) |
 //            flat-jsonl (one object per row with the table's columns, from exportQuery; no sidecar)
 //   BACKEND  duckdb (default) | sqlite | postgres (needs MP_BENCH_PG_URL)
+//   --profiles  a `profiles` table of `bench/mixpanel-profiles.js` instead of events.
+//   --checksum  the export records the table's checksum, so the import verifies it (reads the table back).
 // A child process fills the `events` table of `bench/mixpanel-events.js` (a 19-digit id in each
 // event) and exports it with this package (`--prepare`); this process then imports the file into a
 // fresh database and reports rows/s, the lane taken (`result.lane`) and its peak RSS (VmHWM).
@@ -13,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mixpanelEvents } from './mixpanel-events.js';
+import { mixpanelProfiles } from './mixpanel-profiles.js';
 
 const dist = process.env.MP_BENCH_DIST ?? '../dist/index.js';
 const { StorageEngine } = await import(dist);
@@ -28,17 +31,21 @@ function peakRssMb() {
   return match ? Math.round(Number(match[1]) / 1024) : null;
 }
 
+const type = process.argv.includes('--profiles') ? 'profiles' : 'events';
+const checksum = process.argv.includes('--checksum');
+
 if (process.argv[2] === '--prepare') {
   const [, , , format, rowsText, path, out] = process.argv;
   const storage = await StorageEngine.open({ backend: 'duckdb', path });
-  async function* events() {
-    yield* mixpanelEvents(Number(rowsText));
+  async function* records() {
+    yield* (type === 'profiles' ? mixpanelProfiles : mixpanelEvents)(Number(rowsText));
   }
-  await storage.createEventsTable('events', events(), { type: 'events' });
+  if (type === 'profiles') await storage.createProfilesTable(type, records(), { type });
+  else await storage.createEventsTable(type, records(), { type });
   if (format === 'flat-jsonl') {
-    await storage.exportQuery('SELECT * FROM events', [], { path: out, format: 'jsonl' });
+    await storage.exportQuery(`SELECT * FROM ${type}`, [], { path: out, format: 'jsonl' });
     rmSync(`${out}.meta.json`);
-  } else await storage.exportTable('events', { path: out, format });
+  } else await storage.exportTable(type, { path: out, format, checksum });
   await storage.close();
   process.exit(0);
 }
@@ -48,22 +55,31 @@ const [format, rowsText, backend = 'duckdb'] = args;
 const sidecar = !process.argv.includes('--no-sidecar');
 const rows = Number(rowsText);
 const dir = mkdtempSync(join(tmpdir(), 'mp-bench-import-'));
-const file = join(dir, `events.${format === 'flat-jsonl' ? 'jsonl' : format}`);
+const file = join(dir, `${type}.${format === 'flat-jsonl' ? 'jsonl' : format}`);
 const schema = `bench_import_${process.pid}`;
 if (backend === 'postgres' && !process.env.MP_BENCH_PG_URL) throw new Error('postgres needs MP_BENCH_PG_URL');
 
 try {
   const prepared = spawnSync(
     process.execPath,
-    [fileURLToPath(import.meta.url), '--prepare', format, String(rows), join(dir, 'source.duckdb'), file],
+    [
+      fileURLToPath(import.meta.url),
+      '--prepare',
+      format,
+      String(rows),
+      join(dir, 'source.duckdb'),
+      file,
+      ...(type === 'profiles' ? ['--profiles'] : []),
+      ...(checksum ? ['--checksum'] : []),
+    ],
     { stdio: ['ignore', 'ignore', 'inherit'], env: process.env },
   );
   if (prepared.status !== 0) throw new Error(`preparing ${rows} rows failed (exit ${prepared.status})`);
   const storage = await StorageEngine.open(openOptions(backend, join(dir, `target.${backend}`), schema));
   const rssBeforeMb = Math.round(process.memoryUsage().rss / 1048576);
   const start = performance.now();
-  const result = await storage.importFile('events', file, {
-    type: 'events',
+  const result = await storage.importFile(type, file, {
+    type,
     ...(sidecar ? {} : { sidecar: false }),
   });
   const seconds = (performance.now() - start) / 1000;
@@ -72,12 +88,14 @@ try {
   console.log(
     JSON.stringify({
       case: 'import',
+      type,
       format,
       backend,
       rows,
       inserted: result.inserted,
       lane: result.lane ?? 'javascript',
       verified: result.verification?.ok ?? null,
+      checksum: result.verification?.actualChecksum ?? null,
       seconds: +seconds.toFixed(2),
       rowsPerSecond: Math.round(result.inserted / seconds),
       rssBeforeMb,

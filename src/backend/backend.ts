@@ -177,21 +177,31 @@ export interface BackendFileIo {
     options?: StatementOptions & { readonly batchRows?: number },
   ): AsyncIterable<ResultSet>;
   /**
-   * Plans loading a flat events file (the events table's columns) with the engine's own reader,
-   * straight into a staging table of this connection. Resolves to a plan, or to the reason the file
-   * needs the JavaScript path. Optional: without it, every file is read in JavaScript.
+   * Plans loading an events or profiles file with the engine's own reader, straight into a staging
+   * table of this connection. Resolves to a plan, or to the reason the file needs the JavaScript
+   * path. Optional: without it, every file is read in JavaScript.
    */
-  planEventsImport?(file: FlatEventsFile, options?: StatementOptions): Promise<NativeImportPlan>;
+  planImport?(file: NativeImportFile, options?: StatementOptions): Promise<NativeImportPlan>;
 }
 
-/** A flat events file offered to {@link BackendFileIo.planEventsImport}. */
-export interface FlatEventsFile {
+/** A file offered to {@link BackendFileIo.planImport}. */
+export interface NativeImportFile {
+  /** Which table the file fills (and so which staging table). */
+  readonly type: 'events' | 'profiles';
+  /**
+   * `columns`: one row per record with the table's columns (Parquet, CSV, JSON lines). `mixpanel`:
+   * JSON lines in Mixpanel's raw event shape `{"event", "properties"}`, with this package's
+   * `$mp_restore` members (see `io/mixpanel-lines.ts`).
+   */
+  readonly layout: 'columns' | 'mixpanel';
   readonly path: string;
   readonly format: FileFormat;
   /** The file is gzip-compressed (CSV, JSON lines). */
   readonly gzip: boolean;
   /** CSV: the header's column names, in file order. Otherwise null. */
   readonly header: readonly string[] | null;
+  /** Mixpanel lines whose `time` is in milliseconds (else seconds). */
+  readonly timeInMs: boolean;
 }
 
 /** Whether (and how) an engine stages a file itself. */
@@ -199,9 +209,9 @@ export type NativeImportPlan =
   | {
       readonly native: true;
       /**
-       * Inserts every row of the file into `staging` (the events staging columns, `_seq` = 1-based
-       * row position) with the same validation as the JavaScript path; resolves to the rows staged.
-       * A rejected row fails the statement (InvalidRecordError naming the row and field).
+       * Inserts every row of the file into `staging` (the staging columns of the file's type, `_seq`
+       * = 1-based row position) with the same validation as the JavaScript path; resolves to the rows
+       * staged. A rejected row fails the statement (InvalidRecordError naming the row and field).
        */
       stage(session: Session, staging: string, options?: StatementOptions): Promise<number>;
     }

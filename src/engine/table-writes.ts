@@ -113,6 +113,8 @@ async function stage<R>(
     throwIfAborted(options.signal, 'Ingestion');
     staged = await source.stage(session, staging, options.signal ? { signal: options.signal } : {});
     options.onProgress?.(staged);
+    // A native load reports progress once, at the end: an abort requested then still rolls it back.
+    throwIfAborted(options.signal, 'Ingestion');
   } else {
     ({ written: staged, probe } = await writeRecords(
       session,
@@ -404,7 +406,7 @@ export async function appendEvents(
 export async function appendProfiles(
   ctx: WriteContext,
   name: string,
-  source: RecordSource<ProfileRecord>,
+  source: RecordSource<ProfileRecord> | NativeStagedSource,
   options: IngestOptions,
   extra: AppendMetadata = {},
 ): Promise<AppendResult> {

@@ -1,4 +1,5 @@
 import { parseJsonLossless } from '../mixpanel/lossless-json-line.js';
+import { scanCanonicalJson } from './canonical-json-scan.js';
 
 /**
  * Canonical JSON text: the same document gives the same text whichever engine stored it.
@@ -58,6 +59,8 @@ export function canonicalJson(value: unknown): string {
 
 /** Canonical text of JSON text; text that is not JSON is treated as a plain string. */
 export function canonicalJsonText(text: string): string {
+  const scanned = scanCanonicalJson(text);
+  if (scanned !== null) return scanned;
   let parsed: unknown;
   try {
     parsed = parseJsonLossless(text);

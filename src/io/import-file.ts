@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import type { BackendFileIo, NativeImportPlan, Session } from '../backend/backend.js';
+import type { BackendFileIo, NativeImportFile, NativeImportPlan, Session } from '../backend/backend.js';
 import type { ColumnDef } from '../backend/column-types.js';
 import { MixpanelExportFile } from '../engine/mixpanel-export-file.js';
 import type { RecordSource } from '../engine/record-batches.js';
@@ -23,7 +23,7 @@ import {
   tableRows,
 } from './import-records.js';
 import type { ImportLane, ImportOptions, ImportResult, ImportVerification } from './import-types.js';
-import type { NativeEventsLoad, TableLoad } from './load-table.js';
+import type { NativeLoad, TableLoad } from './load-table.js';
 import { withNativeFileIo } from './native-file-io.js';
 import { isNativeMixpanelJsonl } from './native-jsonl-eligibility.js';
 import { tableChecksum } from './table-checksum.js';
@@ -131,15 +131,21 @@ export async function importFile(
       );
       return { inserted: stored, updated: 0, duplicates: 0, metadataRestored: sidecar?.metadata != null };
     }
-    return writeKind(ctx, { name, type, file }, objects, sidecar, options, ingest, counter);
+    return writeKind(ctx, { name, type, file, exportLane }, objects, sidecar, options, ingest, counter);
   };
+  // Raw Mixpanel export lines the engine's export loader takes as they are (the fetch path's lane).
+  const exportLane =
+    type === 'events' &&
+    format === 'jsonl' &&
+    ctx.storage.supportsMixpanelExportFiles &&
+    (await isNativeMixpanelJsonl(file, options.signal));
   let written: Written | null = null;
   let laneReason: string | null = null;
-  if (type === 'events') {
-    const plan = await planNative(ctx, file, format, options.signal);
+  if (type !== 'other' && !exportLane) {
+    const plan = await planNative(ctx, type, file, format, options.timeInMs === true, options.signal);
     if (plan?.native) {
       try {
-        written = await writeEventsNative(ctx, name, file, plan, sidecar, options, ingest, counter);
+        written = await writeNative(ctx, { name, type, file }, plan, sidecar, options, ingest, counter);
       } catch (error) {
         if (!(error instanceof NativeLaneRejected)) throw error;
         laneReason = error.message;
@@ -169,7 +175,7 @@ export async function importFile(
 
 async function writeKind(
   ctx: ExportContext,
-  { name, type, file }: { name: string; type: TableType; file: string },
+  { name, type, file, exportLane }: { name: string; type: TableType; file: string; exportLane: boolean },
   objects: FileObjects,
   sidecar: ExportSidecar | null,
   options: ImportOptions,
@@ -180,14 +186,9 @@ async function writeKind(
   const metadata: StoredTableMetadata | null = sidecar?.metadata?.type === type ? sidecar.metadata : null;
   const timeInMs = options.timeInMs === true;
   // Raw Mixpanel export lines go to the engine's native JSON loader when it has one (DuckDB's
-  // read_json: no JavaScript parse per event); any other shape, gzip, restore annotations or wide
-  // integers take the lossless JavaScript path. Same validation, dedup and atomicity either way.
-  if (
-    type === 'events' &&
-    objects.jsonAsValues &&
-    storage.supportsMixpanelExportFiles &&
-    (await isNativeMixpanelJsonl(file, options.signal))
-  ) {
+  // read_json: no JavaScript parse per event); other raw lines (gzip, restore annotations, wide
+  // integers) were offered to the backend's import plan first. Same validation, dedup and atomicity.
+  if (exportLane) {
     const source = new MixpanelExportFile(file, { timeInMs });
     ingest = {
       ...ingest,
@@ -281,20 +282,30 @@ async function writeEvents(
   return createdResult(stored, counter, metadata);
 }
 
+/** The key that marks a row of the flat layout, and the pair that marks Mixpanel's own shape instead. */
+const FLAT_KEYS: Readonly<Record<TableType, { flat: string; raw: readonly [string, string] }>> = {
+  events: { flat: 'event_name', raw: ['event', 'properties'] },
+  profiles: { flat: 'distinct_id', raw: ['$distinct_id', '$properties'] },
+};
+
 /**
- * The backend's plan for loading a flat events file with its own reader, or null when it has none or
- * the file is not flat (raw Mixpanel lines have their own native lane, decided in `writeKind`).
+ * The backend's plan for loading an events or profiles file with its own reader, or null when it
+ * has none or the file has neither layout it takes: flat columns, or raw Mixpanel event lines
+ * (Engage profile lines are read in JavaScript).
  */
 async function planNative(
   ctx: ExportContext,
+  type: TableType,
   file: string,
   format: string,
+  timeInMs: boolean,
   signal: AbortSignal | undefined,
 ): Promise<NativeImportPlan | null> {
   const fileIo = ctx.backend.capabilities.nativeFileIo ? ctx.backend.fileIo : undefined;
-  if (!fileIo?.planEventsImport) return null;
+  if (!fileIo?.planImport) return null;
   const gzip = format !== 'parquet' && (await isGzip(file));
   let header: string[] | null = null;
+  let layout: NativeImportFile['layout'] = 'columns';
   if (format === 'csv') {
     const csv = await readCsv(file, signal);
     header = csv.header;
@@ -302,10 +313,14 @@ async function planNative(
   } else if (format === 'jsonl') {
     const keys = await firstLineKeys(file, signal);
     if (keys === null) return { native: false, reason: 'the first line is not a JSON object' };
-    if (!keys.includes('event_name') || (keys.includes('event') && keys.includes('properties'))) return null;
+    const { flat, raw } = FLAT_KEYS[type];
+    if (raw.every((key) => keys.includes(key))) {
+      if (type === 'profiles') return null;
+      layout = 'mixpanel';
+    } else if (!keys.includes(flat)) return null;
   }
-  return fileIo.planEventsImport(
-    { path: file, format: format as 'parquet' | 'csv' | 'jsonl', gzip, header },
+  return fileIo.planImport(
+    { type, layout, path: file, format: format as 'parquet' | 'csv' | 'jsonl', gzip, header, timeInMs },
     signal ? { signal } : {},
   );
 }
@@ -324,11 +339,10 @@ async function firstLineKeys(file: string, signal: AbortSignal | undefined): Pro
   }
 }
 
-/** Writes an events table whose rows the backend stages itself (create, replace or append). */
-async function writeEventsNative(
+/** Writes an events or profiles table whose rows the backend stages itself (create, replace or append). */
+async function writeNative(
   ctx: ExportContext,
-  name: string,
-  file: string,
+  { name, type, file }: { name: string; type: TableType; file: string },
   plan: Extract<NativeImportPlan, { native: true }>,
   sidecar: ExportSidecar | null,
   options: ImportOptions,
@@ -336,7 +350,7 @@ async function writeEventsNative(
   counter: { read: number },
 ): Promise<Written> {
   const { signal } = options;
-  const metadata: StoredTableMetadata | null = sidecar?.metadata?.type === 'events' ? sidecar.metadata : null;
+  const metadata: StoredTableMetadata | null = sidecar?.metadata?.type === type ? sidecar.metadata : null;
   const stage = async (session: Session, staging: string): Promise<number> => {
     try {
       return await plan.stage(session, staging, signal ? { signal } : {});
@@ -346,15 +360,16 @@ async function writeEventsNative(
     }
   };
   let appended: AppendResult | null = null;
-  const load: NativeEventsLoad = {
-    type: 'native-events',
+  const load: NativeLoad = {
+    type: 'native',
+    kind: type,
     stage,
     metadata: options.append ? null : metadata,
-    create: { type: 'events', source: `file:${basename(file)}` },
+    create: { type, source: `file:${basename(file)}` },
     append: options.append
       ? { fromDate: metadata?.fromDate ?? null, toDate: metadata?.toDate ?? null }
       : null,
-    onAppend: (result) => {
+    onAppend: (result: AppendResult) => {
       appended = result;
     },
   };

@@ -68,7 +68,7 @@ export interface ImportResult {
   /** Which reader loaded the rows (see docs/files-and-migration.md, "Native import on DuckDB"). */
   readonly lane: ImportLane;
   /**
-   * Why a backend with a native reader read this events file in JavaScript (e.g. a column type it
+   * Why a backend with a native reader read this events or profiles file in JavaScript (e.g. a column type it
    * cannot map exactly, or a row it rejected, after which the JavaScript path re-read the file).
    * Null when the native lane was taken or the backend has none.
    */

@@ -12,6 +12,7 @@ import type {
   ProfileRecord,
   StoredTableMetadata,
   TableMetadata,
+  TableType,
 } from '../engine/records.js';
 import { createTableSql } from '../engine/statements.js';
 import { internalTableName } from '../engine/table-name.js';
@@ -19,6 +20,7 @@ import { METADATA_COLUMNS, METADATA_TABLE } from '../engine/table-schemas.js';
 import {
   type AppendMetadata,
   appendEvents,
+  appendProfiles,
   createTable,
   EVENTS,
   PROFILES,
@@ -62,13 +64,16 @@ export type TableLoad =
     };
 
 /**
- * `importFile`'s native lane (internal, not part of {@link TableLoad}): events the backend's own
- * reader inserts into the engine's staging table (`stage`), followed by the engine's usual dedup,
- * promotion or append, and metadata, in ONE transaction, through `storage.loadTable` so the write
- * queue serialises it. An append's result goes to `onAppend` (loadTable resolves to a number).
+ * `importFile`'s native lane (internal, not part of {@link TableLoad}): events or profiles the
+ * backend's own reader inserts into the engine's staging table (`stage`), followed by the engine's
+ * usual dedup, promotion or append (upsert for profiles), and metadata, in ONE transaction, through
+ * `storage.loadTable` so the write queue serialises it. An append's result goes to `onAppend`
+ * (loadTable resolves to a number).
  */
-export interface NativeEventsLoad {
-  readonly type: 'native-events';
+export interface NativeLoad {
+  readonly type: 'native';
+  /** The table kind the staged rows belong to. */
+  readonly kind: TableType;
   readonly stage: (session: Session, staging: string) => Promise<number>;
   /** Restored verbatim when given; otherwise `create` is the new table's metadata. */
   readonly metadata: StoredTableMetadata | null;
@@ -78,23 +83,27 @@ export interface NativeEventsLoad {
   readonly onAppend: (result: AppendResult) => void;
 }
 
-async function loadNativeEvents(
+async function loadNative(
   ctx: WriteContext,
   name: string,
-  load: NativeEventsLoad,
+  load: NativeLoad,
   options: CreateTableOptions,
 ): Promise<number> {
   const metadata = load.metadata
     ? new VerbatimMetadataStore(ctx.connection.dialect, load.metadata)
     : ctx.metadata;
   const writeCtx: WriteContext = { connection: ctx.connection, metadata };
-  const source = new NativeStagedSource('events', (session, staging) => load.stage(session, staging));
+  const source = new NativeStagedSource(load.kind, (session, staging) => load.stage(session, staging));
   if (load.append) {
-    const result = await appendEvents(writeCtx, name, source, options, load.append);
+    const append = load.kind === 'events' ? appendEvents : appendProfiles;
+    const result = await append(writeCtx, name, source, options, load.append);
     load.onAppend(result);
     return result.inserted;
   }
-  return createTable(writeCtx, EVENTS, name, source, { ...load.create, type: 'events' }, options);
+  const metadataOf = { ...load.create, type: load.kind };
+  return load.kind === 'events'
+    ? createTable(writeCtx, EVENTS, name, source, metadataOf, options)
+    : createTable(writeCtx, PROFILES, name, source, metadataOf, options);
 }
 
 /** A metadata store that writes one given `_metadata` row verbatim. */
@@ -153,10 +162,10 @@ function checkColumns(columns: unknown): ColumnDef[] {
 export async function loadTable(
   ctx: WriteContext,
   name: string,
-  load: TableLoad | NativeEventsLoad,
+  load: TableLoad | NativeLoad,
   options: CreateTableOptions = {},
 ): Promise<number> {
-  if (load?.type === 'native-events') return loadNativeEvents(ctx, name, load, options);
+  if (load?.type === 'native') return loadNative(ctx, name, load, options);
   const metadata = load.metadata ?? null;
   const store = metadata ? new VerbatimMetadataStore(ctx.connection.dialect, metadata) : ctx.metadata;
   const writeCtx: WriteContext = { connection: ctx.connection, metadata: store };

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { ColumnDef } from '../backend/column-types.js';
 import type { StorageEngine } from '../engine/storage-engine.js';
 import { throwIfAborted } from '../util/abort.js';
 import { canonicalCell } from './cell-values.js';
+import { DigestSums, sha256 } from './digest-sums.js';
 import { describeTableLayout, selectAllSql, type TableLayout } from './table-layout.js';
 
 /**
@@ -24,8 +24,6 @@ import { describeTableLayout, selectAllSql, type TableLayout } from './table-lay
  * definition never depends on one engine's hash or JSON functions.
  */
 
-const MASK = (1n << 64n) - 1n;
-
 /** Row count and checksum of a table (or of rows streamed through an accumulator). */
 export interface TableChecksum {
   readonly rows: number;
@@ -38,8 +36,7 @@ export class ChecksumAccumulator {
   readonly #types: ColumnDef['type'][];
   /** Column positions in name order, with the JSON key text of each. */
   readonly #order: { index: number; key: string }[];
-  #high = 0n;
-  #low = 0n;
+  readonly #sums = new DigestSums();
   #rows = 0;
 
   constructor(columns: readonly ColumnDef[]) {
@@ -59,18 +56,13 @@ export class ChecksumAccumulator {
       text += `${key}:${canonicalCell(row[index], this.#types[index]!)}`;
     }
     text += '}';
-    const digest = createHash('sha256').update(text).digest();
-    this.#high = (this.#high + digest.readBigUInt64BE(0)) & MASK;
-    this.#low = (this.#low + digest.readBigUInt64BE(8)) & MASK;
+    this.#sums.add(sha256(text));
     this.#rows++;
   }
 
   /** The result so far. */
   result(): TableChecksum {
-    return {
-      rows: this.#rows,
-      checksum: this.#high.toString(16).padStart(16, '0') + this.#low.toString(16).padStart(16, '0'),
-    };
+    return { rows: this.#rows, checksum: this.#sums.hex() };
   }
 }
 

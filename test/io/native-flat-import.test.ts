@@ -1,17 +1,16 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   AbortedError,
   checksumTable,
   type FileFormat,
-  InvalidRecordError,
   StorageEngine,
   TableExistsError,
 } from '../../src/index.js';
 import { tempDir } from '../support/temp-dir.js';
 import { allRows, awkwardEvents, BIG, EVENTS_META } from './support/awkward-data.js';
+import { csvField, expectSameRejection, hasTable, writeGzipCopy } from './support/flat-files.js';
 
 // Flat events files (the table's columns) load through DuckDB's own readers (lane 'native'); SQLite
 // reads the same files in JavaScript. Both must store the same rows, keep every digit, dedup the same
@@ -72,12 +71,6 @@ function flatRows(): Array<{
   ];
 }
 
-function csvField(value: string | number | null): string {
-  if (value === null) return '';
-  const text = String(value);
-  return text === '' || /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
 function writeCsv(path: string, rows = flatRows()): string {
   const header = 'event_name,event_time,distinct_id,insert_id,properties\n';
   const body = rows
@@ -107,12 +100,6 @@ function writeJsonl(path: string, rows = flatRows()): string {
   );
   writeFileSync(path, `${lines.join('\n')}\n`);
   return path;
-}
-
-async function tables(storage: StorageEngine): Promise<string[]> {
-  return (await storage.executeRows('SELECT table_name FROM information_schema.tables ORDER BY 1')).rows.map(
-    (r) => String(r[0]),
-  );
 }
 
 const ORDER = ['event_time', 'insert_id'];
@@ -200,15 +187,7 @@ describe('native import of flat events files on DuckDB', () => {
     rows[2] = { ...rows[2]!, ...change };
     for (const path of [writeCsv(file('bad.csv'), rows), writeJsonl(file('bad.jsonl'), rows)]) {
       if (path.endsWith('.jsonl') && label === 'properties that are no JSON') continue; // not a JSON line at all
-      await using duck = await StorageEngine.inMemory({ backend: 'duckdb' });
-      await using lite = await StorageEngine.inMemory({ backend: 'sqlite' });
-      const before = await tables(duck);
-      const error = await duck.importFile('events', path, { type: 'events' }).catch((e: unknown) => e);
-      const expected = await lite.importFile('events', path, { type: 'events' }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(InvalidRecordError);
-      expect((error as InvalidRecordError).field).toBe(field);
-      expect((error as InvalidRecordError).message).toBe((expected as InvalidRecordError).message);
-      expect(await tables(duck)).toEqual(before);
+      await expectSameRejection(path, 'events', field);
     }
   });
 
@@ -257,7 +236,7 @@ describe('native import of flat events files on DuckDB', () => {
     await expect(
       duck.importFile('events', path, { type: 'events', signal: controller.signal }),
     ).rejects.toBeInstanceOf(AbortedError);
-    expect(await tables(duck)).not.toContain('events');
+    expect(await hasTable(duck, 'events')).toBe(false);
   });
 });
 
@@ -271,6 +250,5 @@ function writeJsonlTextProperties(path: string): string {
 }
 
 function writeGzipCsv(path: string): string {
-  writeFileSync(path, gzipSync(readFileSync(writeCsv(file('gz-source.csv')))));
-  return path;
+  return writeGzipCopy(writeCsv(file('gz-source.csv')), path);
 }

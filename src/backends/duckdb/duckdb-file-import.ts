@@ -1,12 +1,28 @@
 import type {
   BackendConnection,
-  FlatEventsFile,
-  NativeImportPlan,
+  NativeImportFile,
   Session,
   StatementOptions,
 } from '../../backend/backend.js';
 import { quoteIdentifierStandard as q } from '../../backend/sql-dialect.js';
-import { InvalidRecordError } from '../../errors.js';
+import {
+  badRecord,
+  checkedProperties,
+  csvReader,
+  type FlatLoader,
+  fromText,
+  INTEGER_TYPES,
+  jsonId,
+  jsonKind,
+  jsonProperties,
+  jsonReader,
+  jsonText,
+  jsonTime,
+  parquetColumnTypes,
+  parquetTime,
+  processingTime,
+  runStaging,
+} from './duckdb-flat-sql.js';
 
 /**
  * Imports flat events files (Parquet, CSV, JSON lines holding the events table's columns) with
@@ -30,65 +46,18 @@ import { InvalidRecordError } from '../../errors.js';
  * and field; callers then give the file to the JavaScript path, which accepts a few more forms and
  * otherwise reports the error exactly as on every other backend.
  *
- * File paths are bound parameters; column names never reach SQL text (CSV columns are read as
- * `c0…cN`, Parquet columns are referenced by the fixed names below, quoted).
+ * File paths are bound parameters; the readers and time rules are shared with the profiles loader
+ * (`duckdb-flat-sql.ts`).
  */
-
-const BAD_RECORD = 'mp-invalid-record:';
 
 /** The columns of a flat events row. */
 const FIELDS = ['event_name', 'event_time', 'distinct_id', 'insert_id', 'properties'] as const;
 type Field = (typeof FIELDS)[number];
 
-/** ISO-8601 layouts read natively (UTC: `Z` or no offset), the most common first. */
-const TIME_FORMATS = [
-  '%Y-%m-%dT%H:%M:%S.%gZ',
-  '%Y-%m-%dT%H:%M:%SZ',
-  '%Y-%m-%dT%H:%M:%S.%fZ',
-  '%Y-%m-%dT%H:%M:%S.%g',
-  '%Y-%m-%dT%H:%M:%S',
-  '%Y-%m-%dT%H:%M:%S.%f',
-  '%Y-%m-%d %H:%M:%S.%g',
-  '%Y-%m-%d %H:%M:%S',
-  '%Y-%m-%d %H:%M:%S.%f',
-  '%Y-%m-%d',
-];
-const FORMAT_LIST = `[${TIME_FORMATS.map((f) => `'${f}'`).join(', ')}]`;
-
-/** A timestamp cut to whole milliseconds (what the JavaScript path's `Date` keeps). */
-const toMs = (timestamp: string) => `make_timestamp(epoch_ms(${timestamp}) * 1000)`;
-/** ISO text → TIMESTAMP (NULL when no layout matches). */
-const fromText = (text: string) => toMs(`try_strptime(${text}, ${FORMAT_LIST})`);
-/** Epoch milliseconds (an integer) → TIMESTAMP. */
-const fromEpochMs = (ms: string) => `make_timestamp(TRY_CAST(${ms} AS BIGINT) * 1000)`;
-
-const TIMESTAMP_TYPES = /^TIMESTAMP(_S|_MS|_NS| WITH TIME ZONE)?$/;
-const INTEGER_TYPES =
-  /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/;
-
 /** SQL expressions yielding one row's fields, typed: name/distinct/insert/properties text, time TIMESTAMP. */
 interface SourceSql {
   readonly from: string;
   readonly fields: Readonly<Record<Field | 'seq', string>>;
-}
-
-/** Plans a native load of `file`, or says why it needs the JavaScript path. */
-export async function planDuckDbEventsImport(
-  connection: BackendConnection,
-  file: FlatEventsFile,
-  options: StatementOptions = {},
-): Promise<NativeImportPlan> {
-  const source =
-    file.format === 'parquet'
-      ? await parquetSource(connection, file.path, options)
-      : file.format === 'csv'
-        ? csvSource(file)
-        : jsonlSource(file);
-  if (typeof source === 'string') return { native: false, reason: source };
-  return {
-    native: true,
-    stage: (session, staging, stageOptions) => stageEvents(session, staging, file.path, source, stageOptions),
-  };
 }
 
 /** Whether a row-keyed file is Mixpanel's raw shape (`event` + `properties`), which is not flat. */
@@ -105,9 +74,7 @@ async function parquetSource(
   path: string,
   options: StatementOptions,
 ): Promise<SourceSql | string> {
-  const { rows } = await connection.query('DESCRIBE SELECT * FROM read_parquet($1)', [path], options);
-  const types = new Map<string, string>();
-  for (const row of rows) types.set(String(row[0]), String(row[1]).toUpperCase());
+  const types = await parquetColumnTypes(connection, path, options);
   const problem = shapeProblem([...types.keys()]);
   if (problem !== null) return problem;
   const type = (field: Field) => types.get(field);
@@ -115,11 +82,9 @@ async function parquetSource(
   const expressions: Partial<Record<Field, string>> = {};
   if (type('event_name') !== 'VARCHAR') return `event_name is ${type('event_name')}, not text`;
   expressions.event_name = column('event_name');
-  const time = type('event_time')!;
-  if (TIMESTAMP_TYPES.test(time)) expressions.event_time = toMs(column('event_time'));
-  else if (time === 'VARCHAR') expressions.event_time = fromText(column('event_time'));
-  else if (INTEGER_TYPES.test(time)) expressions.event_time = fromEpochMs(column('event_time'));
-  else return `event_time is ${time}`;
+  const time = parquetTime(type('event_time')!, column('event_time'));
+  if (time === null) return `event_time is ${type('event_time')}`;
+  expressions.event_time = time;
   const distinct = type('distinct_id');
   if (distinct === undefined) expressions.distinct_id = 'NULL::VARCHAR';
   else if (distinct === 'VARCHAR') expressions.distinct_id = column('distinct_id');
@@ -141,20 +106,10 @@ async function parquetSource(
   };
 }
 
-function csvSource(file: FlatEventsFile): SourceSql | string {
-  const header = file.header ?? [];
-  const problem = shapeProblem(header);
+function csvSource(file: NativeImportFile): SourceSql | string {
+  const problem = shapeProblem(file.header ?? []);
   if (problem !== null) return problem;
-  // The JavaScript reader keys a record by its header, so a repeated name keeps its last column.
-  const at = (field: Field) => {
-    const index = header.lastIndexOf(field);
-    return index < 0 ? 'NULL::VARCHAR' : `c${index}`;
-  };
-  const columns = header.map((_, i) => `c${i}: 'VARCHAR'`).join(', ');
-  // RFC 4180 as this package writes it: "" is the empty string, an empty unquoted field NULL.
-  const from =
-    `read_csv($1, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', ` +
-    `allow_quoted_nulls = false, compression = '${file.gzip ? 'gzip' : 'none'}', columns = {${columns}})`;
+  const { from, at } = csvReader(file);
   return {
     from,
     fields: {
@@ -168,36 +123,17 @@ function csvSource(file: FlatEventsFile): SourceSql | string {
   };
 }
 
-function jsonlSource(file: FlatEventsFile): SourceSql {
-  // Every field read as JSON, so its JSON type decides (a number is not a string, as in JavaScript).
-  const columns = FIELDS.map((f) => `${f}: 'JSON'`).join(', ');
-  const from =
-    `read_json($1, format = 'newline_delimited', compression = '${file.gzip ? 'gzip' : 'uncompressed'}', ` +
-    `columns = {${columns}})`;
-  const text = (field: Field) => `(${q(field)} ->> '$')`;
-  const kind = (field: Field) => `json_type(${q(field)})`;
-  // A missing key and JSON null both arrive as SQL NULL.
-  const absent = (field: Field) => `${q(field)} IS NULL`;
+function jsonlSource(file: NativeImportFile): SourceSql {
   return {
-    from,
+    from: jsonReader(file, FIELDS),
     fields: {
-      event_name: `CASE WHEN ${kind('event_name')} = 'VARCHAR' THEN ${text('event_name')} END`,
-      event_time:
-        `CASE ${kind('event_time')} WHEN 'VARCHAR' THEN ${fromText(text('event_time'))} ` +
-        `WHEN 'BIGINT' THEN ${fromEpochMs(q('event_time'))} WHEN 'UBIGINT' THEN ${fromEpochMs(q('event_time'))} ` +
-        `WHEN 'DOUBLE' THEN ${fromEpochMs(`trunc(CAST(${q('event_time')} AS DOUBLE))`)} END`,
-      distinct_id:
-        `CASE WHEN ${absent('distinct_id')} THEN NULL WHEN ${kind('distinct_id')} = 'VARCHAR' THEN ${text('distinct_id')} ` +
-        `WHEN ${kind('distinct_id')} IN ('BIGINT', 'UBIGINT') THEN CAST(${q('distinct_id')} AS VARCHAR) ` +
-        `ELSE error('${BAD_RECORD}' || seq || ':distinct_id') END`,
+      event_name: `CASE WHEN ${jsonKind('event_name')} = 'VARCHAR' THEN ${jsonText('event_name')} END`,
+      event_time: jsonTime('event_time'),
+      distinct_id: jsonId('distinct_id'),
       insert_id:
-        `CASE WHEN ${absent('insert_id')} THEN NULL WHEN ${kind('insert_id')} = 'VARCHAR' THEN ${text('insert_id')} ` +
-        `ELSE error('${BAD_RECORD}' || seq || ':insert_id') END`,
-      properties:
-        `CASE WHEN ${absent('properties')} THEN NULL WHEN ${kind('properties')} = 'OBJECT' THEN CAST(${q('properties')} AS VARCHAR) ` +
-        // A string holds the object's JSON text (as in CSV), checked like CSV's below.
-        `WHEN ${kind('properties')} = 'VARCHAR' THEN ${text('properties')} ` +
-        `ELSE error('${BAD_RECORD}' || seq || ':properties') END`,
+        `CASE WHEN ${q('insert_id')} IS NULL THEN NULL WHEN ${jsonKind('insert_id')} = 'VARCHAR' THEN ${jsonText('insert_id')} ` +
+        `ELSE ${badRecord('insert_id')} END`,
+      properties: jsonProperties('properties'),
       seq: 'seq',
     },
   };
@@ -227,31 +163,18 @@ async function stageEvents(
   const raw =
     `SELECT ${f.event_name} AS n, ${f.event_time} AS t, ${f.distinct_id} AS d, ${f.insert_id} AS i, ` +
     `${f.properties} AS p, ${f.seq} AS seq FROM (${read})`;
-  const bad = (field: Field) => `error('${BAD_RECORD}' || seq || ':${field}')`;
-  const proc = "json_extract(p, '$.mp_processing_time_ms')";
   // error() aborts the statement; CASE evaluates it only for the rows that reach it.
   const shaped =
-    `SELECT CASE WHEN n IS NULL OR n = '' THEN ${bad('event_name')} ELSE n END AS event_name, ` +
-    `coalesce(t, ${bad('event_time')}) AS event_time, coalesce(d, '') AS distinct_id, nullif(i, '') AS given_id, ` +
-    `CASE WHEN p IS NULL OR p = '' THEN NULL WHEN json_type(p) = 'OBJECT' THEN p ELSE ${bad('properties')} END AS properties, ` +
-    `CASE json_type(${proc}) WHEN 'DOUBLE' THEN TRY_CAST(trunc(CAST(${proc} AS DOUBLE)) AS BIGINT) ` +
-    `WHEN 'BIGINT' THEN TRY_CAST(${proc} AS BIGINT) WHEN 'UBIGINT' THEN TRY_CAST(${proc} AS BIGINT) END AS proc, ` +
+    `SELECT CASE WHEN n IS NULL OR n = '' THEN ${badRecord('event_name')} ELSE n END AS event_name, ` +
+    `coalesce(t, ${badRecord('event_time')}) AS event_time, coalesce(d, '') AS distinct_id, nullif(i, '') AS given_id, ` +
+    `${checkedProperties('p')} AS properties, ${processingTime('p')} AS proc, ` +
     `seq FROM raw`;
   const sql = insertEventsWithDerivedIdsSql(
     staging,
     `raw AS (${raw}), shaped AS (${shaped})`,
     "coalesce(properties, '')",
   );
-  try {
-    return await session.run(sql, [path], options);
-  } catch (error) {
-    const match = new RegExp(`${BAD_RECORD}(\\d+):([a-z_]+)`).exec(
-      error instanceof Error ? error.message : '',
-    );
-    if (!match) throw error;
-    const field = match[2] ?? 'event_name';
-    throw new InvalidRecordError(Number(match[1]), field, PROBLEMS[field] ?? 'is invalid', { cause: error });
-  }
+  return runStaging(session, sql, path, PROBLEMS, options);
 }
 
 /**
@@ -272,3 +195,11 @@ export function insertEventsWithDerivedIdsSql(staging: string, ctes: string, pro
     `properties, proc, seq FROM (SELECT *, ${derivedHash} AS h FROM shaped WHERE given_id IS NULL)`
   );
 }
+
+/** How flat events files are read and staged (planned by `planFlatLoad`). */
+export const eventsFlatLoader: FlatLoader<SourceSql> = {
+  parquet: parquetSource,
+  csv: csvSource,
+  jsonl: jsonlSource,
+  stage: stageEvents,
+};

@@ -2,8 +2,8 @@ import type {
   BackendConnection,
   BackendFileIo,
   FileCompression,
-  FlatEventsFile,
   NativeFileTarget,
+  NativeImportFile,
   SpoolFile,
   SqlParams,
   StatementOptions,
@@ -11,12 +11,16 @@ import type {
 import type { ResultSet } from '../../backend/result-set.js';
 import { InvalidArgumentError, UnsupportedError } from '../../errors.js';
 import { duckdbDialect } from './duckdb-dialect.js';
-import { planDuckDbEventsImport } from './duckdb-file-import.js';
+import { eventsFlatLoader } from './duckdb-file-import.js';
+import { planFlatLoad } from './duckdb-flat-sql.js';
+import { mixpanelLinesLoader } from './duckdb-mixpanel-lines-import.js';
+import { profilesFlatLoader } from './duckdb-profiles-import.js';
 
 /**
  * DuckDB's own file writer and reader: `COPY (query) TO 'file' (FORMAT …)` streams a result into
- * Parquet or CSV without materialising it, `read_parquet` streams a file back, and flat events files
- * load straight into a staging table (`duckdb-file-import.ts`).
+ * Parquet or CSV without materialising it, `read_parquet` streams a file back, and flat events and
+ * profiles files load straight into a staging table (`duckdb-file-import.ts`,
+ * `duckdb-profiles-import.ts`).
  *
  * Why the output path is a string literal rather than a bound parameter: DuckDB binds a `?` in the
  * `TO` clause *before* the query's own `?` parameters (checked: the values land in the wrong places),
@@ -128,8 +132,12 @@ export function createDuckDbFileIo(
       return connection.stream('SELECT * FROM read_parquet($1)', [path], options);
     },
 
-    planEventsImport(file: FlatEventsFile, options: StatementOptions = {}) {
-      return planDuckDbEventsImport(connection, file, options);
+    planImport(file: NativeImportFile, options: StatementOptions = {}) {
+      if (file.layout === 'mixpanel')
+        return planFlatLoad(connection, file, options, mixpanelLinesLoader(file));
+      return file.type === 'events'
+        ? planFlatLoad(connection, file, options, eventsFlatLoader)
+        : planFlatLoad(connection, file, options, profilesFlatLoader);
     },
   };
 }

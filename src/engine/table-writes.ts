@@ -96,7 +96,7 @@ async function stage<R>(
   let staged: number;
   // Whether the key's leading column (insert_id, user id) repeated among the JavaScript rows: if
   // not, no duplicate group exists and the dedup statement is skipped. Native file loads have no
-  // such rows and always run it.
+  // such rows, and engines with `cheapDuplicateScan` are not tracked: both always run it.
   let probe: RepeatProbe | undefined;
   if (source instanceof MixpanelExportFile) {
     const load = ctx.connection.stageMixpanelExport;
@@ -116,6 +116,7 @@ async function stage<R>(
     // A native load reports progress once, at the end: an abort requested then still rolls it back.
     throwIfAborted(options.signal, 'Ingestion');
   } else {
+    const tracked = !ctx.connection.capabilities.cheapDuplicateScan;
     ({ written: staged, probe } = await writeRecords(
       session,
       kind,
@@ -123,6 +124,7 @@ async function stage<R>(
       kind.stagingColumns,
       source,
       options,
+      tracked,
     ));
   }
   const duplicates =
@@ -135,8 +137,8 @@ async function stage<R>(
 /**
  * Streams JavaScript records through the kind's row builder into `table`, whose `columns` are the
  * staging columns or a prefix of them (the extra staging values are cut off each row in place).
- * Every row's leading key value goes through a {@link RepeatProbe}, which tells afterwards whether
- * a duplicate group can exist at all.
+ * With `tracked`, every row's leading key value goes through a {@link RepeatProbe}, which tells
+ * afterwards whether a duplicate group can exist at all.
  */
 async function writeRecords<R>(
   session: Session,
@@ -145,15 +147,16 @@ async function writeRecords<R>(
   columns: readonly ColumnDef[],
   source: RecordSource<R>,
   options: IngestOptions,
-): Promise<{ written: number; probe: RepeatProbe }> {
+  tracked: boolean,
+): Promise<{ written: number; probe: RepeatProbe | undefined }> {
   const builder = kind.rowBuilder();
   const counter: BatchCounter = { read: 0 };
   const keyAt = kind.stagingColumns.findIndex((c) => c.name === kind.key[0]);
   const width = columns.length;
-  const probe = new RepeatProbe();
+  const probe = tracked ? new RepeatProbe() : undefined;
   const toRow = (record: R) => {
     const row = builder.build(record);
-    probe.add(row[keyAt] as string);
+    probe?.add(row[keyAt] as string);
     if (row.length > width) row.length = width;
     return row;
   };
@@ -199,8 +202,8 @@ async function createEventsInPlace(
   const q = (n: string) => dialect.quoteIdentifier(n);
   const ready = replacing ? internalTableName('new') : name;
   await session.run(createTableSql(dialect, ready, EVENT_COLUMNS));
-  const { written, probe } = await writeRecords(session, EVENTS, ready, EVENT_COLUMNS, source, options);
-  const duplicates = probe.mayHaveRepeats
+  const { written, probe } = await writeRecords(session, EVENTS, ready, EVENT_COLUMNS, source, options, true);
+  const duplicates = probe!.mayHaveRepeats
     ? await session.run(
         deleteLosersSql(dialect, ready, EVENT_KEY, {
           winner: dialect.jsonIntegerMember!(q('properties'), 'mp_processing_time_ms'),

@@ -138,6 +138,7 @@ describe('sqlite backend: storage modes', () => {
       cancelRunningStatement: false,
       dedupNeedsIndex: true,
       cheapDropColumn: false,
+      cheapDuplicateScan: false,
       nativeMixpanelExport: false,
       nativeFileIo: false,
       nativeBackup: true,

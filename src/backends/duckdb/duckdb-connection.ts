@@ -47,6 +47,7 @@ export const DUCKDB_CAPABILITIES = Object.freeze({
   nativeParquet: true,
   cancelRunningStatement: true,
   cheapDropColumn: true,
+  cheapDuplicateScan: true,
   nativeMixpanelExport: true,
   nativeFileIo: true,
   nativeBackup: true,

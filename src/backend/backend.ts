@@ -190,8 +190,9 @@ export interface NativeImportFile {
   readonly type: 'events' | 'profiles';
   /**
    * `columns`: one row per record with the table's columns (Parquet, CSV, JSON lines). `mixpanel`:
-   * JSON lines in Mixpanel's raw event shape `{"event", "properties"}`, with this package's
-   * `$mp_restore` members (see `io/mixpanel-lines.ts`).
+   * JSON lines in Mixpanel's shapes — raw events `{"event", "properties"}`, Engage profiles
+   * `{"$distinct_id", "$properties"}` — with this package's `$mp_restore` members (see
+   * `io/mixpanel-lines.ts`).
    */
   readonly layout: 'columns' | 'mixpanel';
   readonly path: string;

@@ -290,8 +290,8 @@ const FLAT_KEYS: Readonly<Record<TableType, { flat: string; raw: readonly [strin
 
 /**
  * The backend's plan for loading an events or profiles file with its own reader, or null when it
- * has none or the file has neither layout it takes: flat columns, or raw Mixpanel event lines
- * (Engage profile lines are read in JavaScript).
+ * has none or the file has neither layout it takes: flat columns, or Mixpanel's own shapes (raw
+ * event lines, Engage profile lines).
  */
 async function planNative(
   ctx: ExportContext,
@@ -314,10 +314,8 @@ async function planNative(
     const keys = await firstLineKeys(file, signal);
     if (keys === null) return { native: false, reason: 'the first line is not a JSON object' };
     const { flat, raw } = FLAT_KEYS[type];
-    if (raw.every((key) => keys.includes(key))) {
-      if (type === 'profiles') return null;
-      layout = 'mixpanel';
-    } else if (!keys.includes(flat)) return null;
+    if (raw.every((key) => keys.includes(key))) layout = 'mixpanel';
+    else if (!keys.includes(flat)) return null;
   }
   return fileIo.planImport(
     { type, layout, path: file, format: format as 'parquet' | 'csv' | 'jsonl', gzip, header, timeInMs },

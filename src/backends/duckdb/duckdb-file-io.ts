@@ -11,6 +11,7 @@ import type {
 import type { ResultSet } from '../../backend/result-set.js';
 import { InvalidArgumentError, UnsupportedError } from '../../errors.js';
 import { duckdbDialect } from './duckdb-dialect.js';
+import { engageLinesLoader } from './duckdb-engage-lines-import.js';
 import { eventsFlatLoader } from './duckdb-file-import.js';
 import { planFlatLoad } from './duckdb-flat-sql.js';
 import { mixpanelLinesLoader } from './duckdb-mixpanel-lines-import.js';
@@ -134,7 +135,9 @@ export function createDuckDbFileIo(
 
     planImport(file: NativeImportFile, options: StatementOptions = {}) {
       if (file.layout === 'mixpanel')
-        return planFlatLoad(connection, file, options, mixpanelLinesLoader(file));
+        return file.type === 'events'
+          ? planFlatLoad(connection, file, options, mixpanelLinesLoader(file))
+          : planFlatLoad(connection, file, options, engageLinesLoader);
       return file.type === 'events'
         ? planFlatLoad(connection, file, options, eventsFlatLoader)
         : planFlatLoad(connection, file, options, profilesFlatLoader);

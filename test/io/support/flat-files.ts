@@ -1,7 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { expect } from 'vitest';
-import { InvalidRecordError, StorageEngine, type TableKind } from '../../../src/index.js';
+import {
+  checksumTable,
+  type ImportResult,
+  InvalidRecordError,
+  StorageEngine,
+  type TableKind,
+} from '../../../src/index.js';
 
 /** Helpers of the native flat-file import tests (events and profiles). */
 
@@ -43,4 +49,20 @@ export async function expectSameRejection(path: string, type: TableKind, field: 
 /** Whether an aborted import left table `name` behind. */
 export async function hasTable(storage: StorageEngine, name: string): Promise<boolean> {
   return (await tables(storage)).includes(name);
+}
+
+/**
+ * Imports `path` as table `type` into a fresh DuckDB (native lane, or its fallback) and SQLite
+ * (JavaScript): both must store the same content (checksums). Returns DuckDB, still open, and its result.
+ */
+export async function importBothWays(
+  path: string,
+  type: 'events' | 'profiles',
+): Promise<{ duck: StorageEngine; result: ImportResult }> {
+  const duck = await StorageEngine.inMemory({ backend: 'duckdb' });
+  await using lite = await StorageEngine.inMemory({ backend: 'sqlite' });
+  const result = await duck.importFile(type, path, { type });
+  await lite.importFile(type, path, { type });
+  expect(await checksumTable(duck, type)).toEqual(await checksumTable(lite, type));
+  return { duck, result };
 }

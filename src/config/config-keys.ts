@@ -89,7 +89,7 @@ export const CONFIG_KEYS = [
     secret: false,
     appliedBy: 'duckdb backend',
     description:
-      'memory_limit while bulk work runs (fetch, import, create, append, export), unless memory_limit is set: keeps DuckDB from caching every block it wrote or read, so memory stays flat however many rows move. Below 256MB, Parquet exports can fail with an out-of-memory error (measured: 128MB fails on 1M events).',
+      "memory_limit while bulk work runs (fetch, import, create, append, export), unless memory_limit is set: keeps DuckDB from caching every block it wrote or read, so memory stays flat however many rows move. Values below 256MB are raised to 256MB (DuckDB's Parquet writer and reader failed with less on 1M events; settings() shows the raise).",
   },
   {
     key: 'database.duckdb.write_threads',

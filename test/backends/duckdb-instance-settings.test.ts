@@ -106,6 +106,26 @@ describe('DuckDB bulk_memory_limit', () => {
     expect(await storage.executeScalar("SELECT current_setting('memory_limit')")).toBe(before);
   });
 
+  it('raises a bulk_memory_limit below 256MB (Parquet needs it) and says so', async () => {
+    const exportedLimit = async (storage: StorageEngine) => {
+      const path = join(dir, `limit-${Math.random().toString(36).slice(2)}.csv`);
+      await storage.exportQuery("SELECT current_setting('memory_limit') AS m", [], { path, format: 'csv' });
+      return readFileSync(path, 'utf8').trim().split('\n')[1];
+    };
+    const readBack = async (storage: StorageEngine) =>
+      (await storage.settings()).find((s) => s.key === 'database.duckdb.bulk_memory_limit')?.value;
+    await using low = await StorageEngine.inMemory({ settings: { bulk_memory_limit: '64MB' } });
+    expect(await limitSeenDuringWrite(low)).toBe('244.1 MiB');
+    expect(await exportedLimit(low)).toBe('244.1 MiB');
+    expect(await readBack(low)).toBe('256MB (raised from 64MB)');
+    await using kibibytes = await StorageEngine.inMemory({ settings: { bulk_memory_limit: '200000KiB' } });
+    expect(await limitSeenDuringWrite(kibibytes)).toBe('244.1 MiB');
+    await using high = await StorageEngine.inMemory({ settings: { bulk_memory_limit: '512MB' } });
+    expect(await limitSeenDuringWrite(high)).toBe('488.2 MiB');
+    expect(await exportedLimit(high)).toBe('488.2 MiB');
+    expect(await readBack(high)).toBe('512MB');
+  });
+
   it('refuses a value that is not a size', async () => {
     await expect(StorageEngine.inMemory({ settings: { bulk_memory_limit: 'lots' } })).rejects.toBeInstanceOf(
       ConfigError,

@@ -88,13 +88,40 @@ export const DUCKDB_SETTING_NAMES: readonly (keyof DuckDbSettings)[] = [
 export const DEFAULT_BULK_MEMORY_LIMIT = '256MB';
 
 /**
- * The memory limit to hold during write transactions, or undefined when the user set
- * `memory_limit` (their limit then applies to writes too).
+ * The least `bulk_memory_limit` applied. DuckDB's Parquet writer and reader need room for whole row
+ * groups: with 128MB and 64MB the export of a 1M-event table failed with an out-of-memory error, and
+ * so did re-importing it (docs/benchmarks.md), while lower values bought no measurable memory.
+ */
+export const MIN_BULK_MEMORY_LIMIT = '256MB';
+
+/**
+ * The memory limit to hold during bulk work (write transactions, exports): the configured
+ * `bulk_memory_limit`, raised to {@link MIN_BULK_MEMORY_LIMIT}, or undefined when the user set
+ * `memory_limit` (their limit then applies to bulk work too).
  */
 export function bulkMemoryLimit(settings: Readonly<Record<string, SettingValue>>): string | undefined {
   if (settings.memory_limit !== undefined) return undefined;
   const configured = settings.bulk_memory_limit?.value;
-  return typeof configured === 'string' ? configured : DEFAULT_BULK_MEMORY_LIMIT;
+  const limit = typeof configured === 'string' ? configured : DEFAULT_BULK_MEMORY_LIMIT;
+  return sizeInBytes(limit) < sizeInBytes(MIN_BULK_MEMORY_LIMIT) ? MIN_BULK_MEMORY_LIMIT : limit;
+}
+
+const UNIT_BYTES: Readonly<Record<string, number>> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  tib: 2 ** 40,
+};
+
+/** Bytes of a validated size (DuckDB's reading: KB = 1000 bytes, KiB = 1024). */
+function sizeInBytes(size: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(size.trim());
+  return match ? Number(match[1]) * (UNIT_BYTES[match[2]!.toLowerCase()] ?? Number.NaN) : Number.NaN;
 }
 
 /**

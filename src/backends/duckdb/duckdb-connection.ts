@@ -278,9 +278,15 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
       });
     }
     const writeLimit = bulkMemoryLimit(this.#init.settings);
+    const configured = this.#init.settings.bulk_memory_limit?.value;
     out.push({
       key: 'database.duckdb.bulk_memory_limit',
-      value: writeLimit ?? 'memory_limit applies',
+      value:
+        writeLimit === undefined
+          ? 'memory_limit applies'
+          : configured !== undefined && configured !== writeLimit
+            ? `${writeLimit} (raised from ${String(configured)})`
+            : writeLimit,
       source: this.#init.settings.bulk_memory_limit?.source ?? 'engine',
     });
     const threads = writeThreads(this.#init.settings);

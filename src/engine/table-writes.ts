@@ -116,16 +116,8 @@ async function stage<R>(
     // A native load reports progress once, at the end: an abort requested then still rolls it back.
     throwIfAborted(options.signal, 'Ingestion');
   } else {
-    const tracked = !ctx.connection.capabilities.cheapDuplicateScan;
-    ({ written: staged, probe } = await writeRecords(
-      session,
-      kind,
-      staging,
-      kind.stagingColumns,
-      source,
-      options,
-      tracked,
-    ));
+    probe = ctx.connection.capabilities.cheapDuplicateScan ? undefined : new RepeatProbe();
+    staged = await writeRecords(session, kind, staging, kind.stagingColumns, source, options, probe);
   }
   const duplicates =
     probe && !probe.mayHaveRepeats
@@ -137,8 +129,8 @@ async function stage<R>(
 /**
  * Streams JavaScript records through the kind's row builder into `table`, whose `columns` are the
  * staging columns or a prefix of them (the extra staging values are cut off each row in place).
- * With `tracked`, every row's leading key value goes through a {@link RepeatProbe}, which tells
- * afterwards whether a duplicate group can exist at all.
+ * With a `probe`, every row's leading key value goes through it, so that it tells afterwards
+ * whether a duplicate group can exist at all. Resolves to the number of rows written.
  */
 async function writeRecords<R>(
   session: Session,
@@ -147,23 +139,21 @@ async function writeRecords<R>(
   columns: readonly ColumnDef[],
   source: RecordSource<R>,
   options: IngestOptions,
-  tracked: boolean,
-): Promise<{ written: number; probe: RepeatProbe | undefined }> {
+  probe: RepeatProbe | undefined,
+): Promise<number> {
   const builder = kind.rowBuilder();
   const counter: BatchCounter = { read: 0 };
   const keyAt = kind.stagingColumns.findIndex((c) => c.name === kind.key[0]);
   const width = columns.length;
-  const probe = tracked ? new RepeatProbe() : undefined;
   const toRow = (record: R) => {
     const row = builder.build(record);
     probe?.add(row[keyAt] as string);
     if (row.length > width) row.length = width;
     return row;
   };
-  const written = await session.appendRows(table, columns, recordBatches(source, toRow, counter, options), {
+  return session.appendRows(table, columns, recordBatches(source, toRow, counter, options), {
     signal: options.signal,
   });
-  return { written, probe };
 }
 
 /**
@@ -202,8 +192,9 @@ async function createEventsInPlace(
   const q = (n: string) => dialect.quoteIdentifier(n);
   const ready = replacing ? internalTableName('new') : name;
   await session.run(createTableSql(dialect, ready, EVENT_COLUMNS));
-  const { written, probe } = await writeRecords(session, EVENTS, ready, EVENT_COLUMNS, source, options, true);
-  const duplicates = probe!.mayHaveRepeats
+  const probe = new RepeatProbe();
+  const written = await writeRecords(session, EVENTS, ready, EVENT_COLUMNS, source, options, probe);
+  const duplicates = probe.mayHaveRepeats
     ? await session.run(
         deleteLosersSql(dialect, ready, EVENT_KEY, {
           winner: dialect.jsonIntegerMember!(q('properties'), 'mp_processing_time_ms'),

@@ -16,7 +16,8 @@ export function stringifyJson(value: unknown): string {
   // Mixpanel's big ids sit at the top level of `properties`: a plain object holding a bigint there
   // is written member by member (measured 0.5 µs a row cheaper than a native stringify of a copy
   // with markers swapped back by a regular expression). Deeper bigints take the general path below.
-  if (isPlainRecord(value) && hasTopLevelBigint(value)) text = stringifyFlatRecord(value);
+  // Cheapest test first: most properties objects hold no bigint and go straight to the native call.
+  if (hasTopLevelBigint(value) && isPlainRecord(value)) text = stringifyFlatRecord(value);
   else {
     try {
       text = JSON.stringify(value);
@@ -41,7 +42,6 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** An object JSON.stringify writes as its own enumerable members (no prototype of its own, no `toJSON`). */
 function isPlainRecord(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object') return false;
   const proto = Object.getPrototypeOf(value);
   return (
     (proto === Object.prototype || proto === null) &&
@@ -49,7 +49,10 @@ function isPlainRecord(value: unknown): value is Record<string, unknown> {
   );
 }
 
-function hasTopLevelBigint(record: Record<string, unknown>): boolean {
+/** A non-array object with a bigint among its enumerable members. */
+function hasTopLevelBigint(value: unknown): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const record = value as Record<string, unknown>;
   for (const key in record) if (typeof record[key] === 'bigint') return true;
   return false;
 }

@@ -11,7 +11,6 @@ import {
   csvReader,
   type FlatLoader,
   fromText,
-  INTEGER_TYPES,
   jsonId,
   jsonKind,
   jsonProperties,
@@ -19,6 +18,8 @@ import {
   jsonText,
   jsonTime,
   parquetColumnTypes,
+  parquetIdText,
+  parquetJsonText,
   parquetTime,
   processingTime,
   runStaging,
@@ -86,20 +87,19 @@ async function parquetSource(
   if (time === null) return `event_time is ${type('event_time')}`;
   expressions.event_time = time;
   const distinct = type('distinct_id');
-  if (distinct === undefined) expressions.distinct_id = 'NULL::VARCHAR';
-  else if (distinct === 'VARCHAR') expressions.distinct_id = column('distinct_id');
-  else if (INTEGER_TYPES.test(distinct))
-    expressions.distinct_id = `CAST(${column('distinct_id')} AS VARCHAR)`;
-  else return `distinct_id is ${distinct}`;
+  const distinctId =
+    distinct === undefined ? 'NULL::VARCHAR' : parquetIdText(distinct, column('distinct_id'));
+  if (distinctId === null) return `distinct_id is ${distinct}`;
+  expressions.distinct_id = distinctId;
   const insert = type('insert_id');
   if (insert === undefined) expressions.insert_id = 'NULL::VARCHAR';
   else if (insert === 'VARCHAR') expressions.insert_id = column('insert_id');
   else return `insert_id is ${insert}`;
   const properties = type('properties');
-  if (properties === undefined) expressions.properties = 'NULL::VARCHAR';
-  else if (properties === 'VARCHAR' || properties === 'JSON')
-    expressions.properties = `CAST(${column('properties')} AS VARCHAR)`;
-  else return `properties is ${properties}`;
+  const propertiesText =
+    properties === undefined ? 'NULL::VARCHAR' : parquetJsonText(properties, column('properties'));
+  if (propertiesText === null) return `properties is ${properties}`;
+  expressions.properties = propertiesText;
   return {
     from: 'read_parquet($1, file_row_number = true)',
     fields: { ...(expressions as Record<Field, string>), seq: 'file_row_number + 1' },

@@ -56,6 +56,18 @@ export function parquetTime(type: string, column: string): string | null {
   return null;
 }
 
+/** A Parquet id column (text, or an integer written as its digits) → text, or null for another type. */
+export function parquetIdText(type: string, column: string): string | null {
+  if (type === 'VARCHAR') return column;
+  if (INTEGER_TYPES.test(type)) return `CAST(${column} AS VARCHAR)`;
+  return null;
+}
+
+/** A Parquet properties column (JSON or text) → text, or null for another type. */
+export function parquetJsonText(type: string, column: string): string | null {
+  return type === 'VARCHAR' || type === 'JSON' ? `CAST(${column} AS VARCHAR)` : null;
+}
+
 /** Column name → DuckDB type (upper case) of a Parquet file. */
 export async function parquetColumnTypes(
   connection: BackendConnection,

@@ -11,12 +11,13 @@ import {
   csvReader,
   type FlatLoader,
   fromText,
-  INTEGER_TYPES,
   jsonId,
   jsonProperties,
   jsonReader,
   jsonTime,
   parquetColumnTypes,
+  parquetIdText,
+  parquetJsonText,
   parquetTime,
   runStaging,
 } from './duckdb-flat-sql.js';
@@ -81,15 +82,15 @@ async function parquetSource(
   const problem = shapeProblem([...types.keys()]);
   if (problem !== null) return problem;
   const distinct = types.get('distinct_id')!;
-  let distinctId: string;
-  if (distinct === 'VARCHAR') distinctId = q('distinct_id');
-  else if (INTEGER_TYPES.test(distinct)) distinctId = `CAST(${q('distinct_id')} AS VARCHAR)`;
-  else return `distinct_id is ${distinct}`;
+  const distinctId = parquetIdText(distinct, q('distinct_id'));
+  if (distinctId === null) return `distinct_id is ${distinct}`;
   const properties = types.get('properties');
   let propertiesText = 'NULL::VARCHAR';
-  if (properties === 'VARCHAR' || properties === 'JSON')
-    propertiesText = `CAST(${q('properties')} AS VARCHAR)`;
-  else if (properties !== undefined) return `properties is ${properties}`;
+  if (properties !== undefined) {
+    const text = parquetJsonText(properties, q('properties'));
+    if (text === null) return `properties is ${properties}`;
+    propertiesText = text;
+  }
   const seen = types.get('last_seen');
   let lastSeen = 'NULL::TIMESTAMP';
   if (seen !== undefined) {

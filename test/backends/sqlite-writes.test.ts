@@ -400,3 +400,42 @@ describe('sqlite backend: the statements the storage engine runs', () => {
     expect(JSON.stringify(plan.rows)).toContain('events_dedup_key');
   });
 });
+
+describe('sqlite engine: a new events table is written in place', () => {
+  it('loads straight into the table (no staging table) and still ranks duplicates', async () => {
+    const { StorageEngine } = await import('../../src/index.js');
+    await using storage = await StorageEngine.inMemory({ backend: 'sqlite' });
+    let tablesDuringLoad: string[] = [];
+    async function* events() {
+      for (let i = 0; i < 1000; i++) {
+        if (i === 500) {
+          // One connection in memory: the open transaction's tables are visible to this query.
+          const { rows } = await storage.executeRows(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+          );
+          tablesDuringLoad = rows.map((row) => String(row[0]));
+        }
+        const repeat = i >= 990; // the last ten repeat earlier ids, processed later: they win
+        yield {
+          event_name: 'e',
+          event_time: 1717236000000,
+          distinct_id: 'u',
+          insert_id: `id-${repeat ? i - 990 : i}`,
+          properties: { i, mp_processing_time_ms: repeat ? 2 : 1 },
+        };
+      }
+    }
+    expect(await storage.createEventsTable('events', events(), { type: 'events' })).toBe(990);
+    expect(tablesDuringLoad.filter((name) => name.startsWith('_mp_'))).toEqual([]);
+    expect(tablesDuringLoad).toContain('events');
+    const { rows } = await storage.executeRows(
+      "SELECT insert_id, properties ->> 'i' FROM events WHERE insert_id IN ('id-0', 'id-3', 'id-9', 'id-10') ORDER BY insert_id",
+    );
+    expect(rows).toEqual([
+      ['id-0', 990],
+      ['id-10', 10],
+      ['id-3', 993],
+      ['id-9', 999],
+    ]);
+  });
+});

@@ -157,16 +157,17 @@ async function writeRecords<R>(
 }
 
 /**
- * Whether a new events table is written straight into place: on engines where turning a staging
- * table into the table costs a full copy (no cheap DROP COLUMN: SQLite) and the dialect can rank
- * duplicates without the staging columns. Measured on SQLite, 1M events: load + index + commit
- * 2.8–5.9 s against 6.8–16 s for staging + copy + drop (docs/benchmarks.md).
+ * Whether a new events table is written straight into place: whenever the dialect can rank
+ * duplicates without the staging columns (`_proc` read back from the properties, `_seq` as the
+ * fresh table's insertion order). It saves a copy on engines without a cheap DROP COLUMN (SQLite,
+ * 1M events: load + index + commit 2.8–5.9 s against 6.8–16 s for staging + copy + drop), and on
+ * DuckDB the DROP COLUMNs that turn staging into the table: cheap statements, but they made the
+ * COMMIT of a fresh 1M-row table take 0.35–0.64 s instead of 0.1 s (docs/benchmarks.md).
  */
 function writesInPlace(ctx: WriteContext, kind: Kind<unknown>, source: unknown): boolean {
-  const { capabilities, dialect } = ctx.connection;
+  const { dialect } = ctx.connection;
   return (
     kind.type === 'events' &&
-    !capabilities.cheapDropColumn &&
     dialect.jsonIntegerMember !== undefined &&
     dialect.insertionOrder !== undefined &&
     !(source instanceof MixpanelExportFile) &&
@@ -177,8 +178,9 @@ function writesInPlace(ctx: WriteContext, kind: Kind<unknown>, source: unknown):
 /**
  * Creates events table `name` (or its replacement, renamed into place last) from JavaScript records
  * without a staging table. The staging columns are not needed: `_seq` is the fresh table's insertion
- * order and `_proc` is read back from the properties by the same rule, so when the probe saw a
- * repeated insert_id the losers are deleted exactly as the staging path would delete them.
+ * order and `_proc` is read back from the properties by the same rule, so the losers of duplicate
+ * groups are deleted exactly as the staging path would delete them (unless the probe, where the
+ * engine keeps one, saw no repeated insert_id).
  */
 async function createEventsInPlace(
   session: Session,
@@ -188,20 +190,21 @@ async function createEventsInPlace(
   replacing: boolean,
   options: IngestOptions,
 ): Promise<{ staged: number; duplicates: number }> {
-  const { dialect } = ctx.connection;
+  const { dialect, capabilities } = ctx.connection;
   const q = (n: string) => dialect.quoteIdentifier(n);
   const ready = replacing ? internalTableName('new') : name;
   await session.run(createTableSql(dialect, ready, EVENT_COLUMNS));
-  const probe = new RepeatProbe();
+  const probe = capabilities.cheapDuplicateScan ? undefined : new RepeatProbe();
   const written = await writeRecords(session, EVENTS, ready, EVENT_COLUMNS, source, options, probe);
-  const duplicates = probe.mayHaveRepeats
-    ? await session.run(
-        deleteLosersSql(dialect, ready, EVENT_KEY, {
-          winner: dialect.jsonIntegerMember!(q('properties'), 'mp_processing_time_ms'),
-          rowId: dialect.insertionOrder!,
-        }),
-      )
-    : 0;
+  const duplicates =
+    probe && !probe.mayHaveRepeats
+      ? 0
+      : await session.run(
+          deleteLosersSql(dialect, ready, EVENT_KEY, {
+            winner: dialect.jsonIntegerMember!(q('properties'), 'mp_processing_time_ms'),
+            rowId: dialect.insertionOrder!,
+          }),
+        );
   if (replacing) {
     await session.run(`DROP TABLE ${q(name)}`);
     await session.run(`ALTER TABLE ${q(ready)} RENAME TO ${q(name)}`);

@@ -144,6 +144,27 @@ describe('DuckDB spool writer', () => {
     }
   });
 
+  it('hands freed memory back after each slice; a failing release does not fail the append', async () => {
+    const { connection, close } = await open();
+    try {
+      await connection.run(createTableSql(duckdbDialect, 't', COLUMNS));
+      let releases = 0;
+      const written = await appendThroughSpool(connection, 't', COLUMNS, batchesOf(tricky(), 4), {
+        sliceRows: 15,
+        parentDirectory: parent,
+        releaseMemory: async () => {
+          releases++;
+          throw new Error('release failed');
+        },
+      });
+      expect(written).toBe(40);
+      expect(releases).toBe(3); // slices of 15, 15 and 10 rows
+      expect((await connection.runAndReadAll('SELECT count(*) FROM t')).getRows()[0]![0]).toBe(40n);
+    } finally {
+      close();
+    }
+  });
+
   it('joins the open transaction: ROLLBACK discards every loaded slice', async () => {
     const { connection, close } = await open();
     try {
@@ -244,6 +265,64 @@ describe('DuckDB spool writer', () => {
       storage.createEventsTable('broken', events(60_000, 45_000), { type: 'events' }),
     ).rejects.toThrow('source broke');
     expect(await storage.tableExists('broken')).toBe(false);
+  });
+
+  it('writes a new events table in place across the Appender head and the spool slices, ranking duplicates in source order', async () => {
+    await using storage = await StorageEngine.inMemory();
+    // 230,000 events: the first 20,000 go through the Appender, then slices of 200,000 and 10,000.
+    // Every id appears twice, 115,000 events apart, with the same key: the later copy wins a tie,
+    // and the earlier one wins where its processing time is higher (ids divisible by 1,000).
+    function* events() {
+      for (let i = 0; i < 230_000; i++) {
+        const id = i % 115_000;
+        const late = i >= 115_000;
+        yield {
+          event_name: 'e',
+          event_time: Date.UTC(2024, 0, 1) + id * 1000,
+          distinct_id: 'u',
+          insert_id: `id-${id}`,
+          properties: {
+            copy: late ? 'late' : 'early',
+            mp_processing_time_ms: id % 1000 === 0 && !late ? 2 : 1,
+          },
+        };
+      }
+    }
+    expect(await storage.createEventsTable('events', events(), { type: 'events' })).toBe(115_000);
+    const copies = await storage.executeRows(
+      "SELECT properties->>'copy' AS copy, count(*) FROM events GROUP BY copy ORDER BY copy",
+    );
+    expect(copies.rows).toEqual([
+      ['early', 115],
+      ['late', 114_885],
+    ]);
+    // Ties across the Appender head and the first slice (5, 19999), within the first slice (20001),
+    // across the two slices (105001); and an early winner by processing time (7000).
+    const { rows } = await storage.executeRows(
+      "SELECT insert_id, properties->>'copy' FROM events WHERE insert_id IN ('id-5', 'id-19999', 'id-20001', 'id-105001', 'id-7000') ORDER BY insert_id",
+    );
+    expect(rows).toEqual([
+      ['id-105001', 'late'],
+      ['id-19999', 'late'],
+      ['id-20001', 'late'],
+      ['id-5', 'late'],
+      ['id-7000', 'early'],
+    ]);
+    expect((await storage.getMetadata('events')).rowCount).toBe(115_000);
+  });
+
+  it('sources of exactly 20,000 rows and one more are stored whole', async () => {
+    await using storage = await StorageEngine.inMemory();
+    const events = (count: number) =>
+      Array.from({ length: count }, (_, i) => ({
+        event_name: 'e',
+        event_time: i,
+        distinct_id: 'u',
+        insert_id: `i${i}`,
+      }));
+    expect(await storage.createEventsTable('exact', events(20_000), { type: 'events' })).toBe(20_000);
+    expect(await storage.createEventsTable('more', events(20_001), { type: 'events' })).toBe(20_001);
+    expect(await storage.executeScalar('SELECT count(DISTINCT insert_id) FROM more')).toBe(20_001);
   });
 
   it('spools under temp_directory when set, and an abort mid-source leaves nothing behind', async () => {

@@ -37,6 +37,19 @@ export const duckdbDialect: SqlDialect = {
   // Explicit, because a user's `SET default_collation` would otherwise change the order.
   binaryCollation: (expression) => `(${expression} COLLATE "binary")`,
   columnFamily: (catalogType) => duckdbColumnFamily(catalogType),
+  // json_type names the number's storage: UBIGINT/BIGINT for integers that fit 64 bits (exact),
+  // DOUBLE for fractions (truncated). Anything else, or an integer beyond BIGINT, is NULL.
+  jsonIntegerMember: (column: string, key: string) => {
+    const path = `'$.${key}'`;
+    return (
+      `(CASE json_type(${column}, ${path}) WHEN 'UBIGINT' THEN TRY_CAST(${column} ->> ${path} AS BIGINT) ` +
+      `WHEN 'BIGINT' THEN TRY_CAST(${column} ->> ${path} AS BIGINT) ` +
+      `WHEN 'DOUBLE' THEN TRY_CAST(trunc(CAST(${column} ->> ${path} AS DOUBLE)) AS BIGINT) END)`
+    );
+  },
+  // A table created in the open transaction numbers its rows in insertion order (the Appender and
+  // each spool load append in order; loads run one at a time and keep insertion order).
+  insertionOrder: 'rowid',
 };
 
 const NUMBER_TYPES =

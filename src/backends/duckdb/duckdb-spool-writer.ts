@@ -179,6 +179,11 @@ export interface SpoolOptions {
   readonly sliceRows?: number;
   /** Where the private spool directory is made (default: the OS temp directory). */
   readonly parentDirectory?: string;
+  /**
+   * Called on the connection after each slice is loaded, to hand memory DuckDB freed back to the
+   * operating system (see DuckDbSession). Failures are ignored: it only affects memory use.
+   */
+  readonly releaseMemory?: () => Promise<void>;
 }
 
 /**
@@ -213,9 +218,10 @@ export async function appendThroughSpool(
     const sql = loadStatement(table, columns, done.maxLineBytes);
     running = true;
     loading = connection.run(sql, [done.path]).then(
-      () => {
+      async () => {
         running = false;
         rmSync(done.path, { force: true });
+        await options.releaseMemory?.().catch(() => undefined);
       },
       (error: unknown) => {
         running = false;

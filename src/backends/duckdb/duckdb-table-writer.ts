@@ -7,7 +7,7 @@ import {
 import type { StatementOptions } from '../../backend/backend.js';
 import type { ColumnDef, ColumnType, WriteValue } from '../../backend/column-types.js';
 import { throwIfAborted } from '../../util/abort.js';
-import { appendThroughSpool } from './duckdb-spool-writer.js';
+import { appendThroughSpool, type SpoolOptions } from './duckdb-spool-writer.js';
 import { MS_PER_DAY, toEpochMs } from './duckdb-values.js';
 
 type AppendOne = (appender: DuckDBAppender, value: NonNullable<WriteValue>) => void;
@@ -71,53 +71,90 @@ export async function appendWithAppender(
   }
 }
 
-type Batches = AsyncIterable<readonly (readonly WriteValue[])[]>;
+type Batch = readonly (readonly WriteValue[])[];
+type Batches = AsyncIterable<Batch>;
 
 /**
- * Sources up to this many rows go through the Appender: for metadata rows, tests and small appends
- * a spool file and a CSV scan would cost more than they save.
+ * The first rows of every append go through the Appender, and only sources longer than this
+ * continue through the spool: for metadata rows, tests and small appends a spool file and a CSV
+ * scan would cost more than they save.
  */
 export const SMALL_APPEND_ROWS = 20_000;
 
 /**
- * The backend's bulk path: small sources through the Appender, larger ones through the spool
- * (duckdb-spool-writer.ts), where DuckDB loads one slice on its own threads while JavaScript
- * encodes the next. Both join the connection's open transaction.
+ * One pass over a source of batches, handed to two writers in turn: {@link take} yields the first
+ * rows, {@link rest} the others, each batch read once and in order.
+ */
+class BatchSource {
+  /** True once the source is exhausted (or closed). */
+  done = false;
+  readonly #iterator: AsyncIterator<Batch>;
+
+  constructor(batches: Batches) {
+    this.#iterator = batches[Symbol.asyncIterator]();
+  }
+
+  /** Batches until at least `rows` rows were yielded or the source ends. */
+  async *take(rows: number): AsyncGenerator<Batch> {
+    let taken = 0;
+    while (taken < rows) {
+      const batch = await this.#next();
+      if (batch === undefined) return;
+      taken += batch.length;
+      yield batch;
+    }
+  }
+
+  /** The remaining batches. */
+  async *rest(): AsyncGenerator<Batch> {
+    for (let batch = await this.#next(); batch !== undefined; batch = await this.#next()) yield batch;
+  }
+
+  /** Lets a source that was not read to its end run its own clean-up (a writer stopped early). */
+  async close(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await this.#iterator.return?.();
+  }
+
+  async #next(): Promise<Batch | undefined> {
+    if (this.done) return undefined;
+    const next = await this.#iterator.next();
+    if (next.done) this.done = true;
+    return next.done ? undefined : next.value;
+  }
+}
+
+/**
+ * The backend's bulk path: the first {@link SMALL_APPEND_ROWS} rows through the Appender as they
+ * arrive, the rest (if any) through the spool (duckdb-spool-writer.ts), where DuckDB loads one
+ * slice on its own threads while JavaScript encodes the next. Both join the connection's open
+ * transaction.
+ *
+ * Why not look ahead to pick one path: holding the first 20,000 rows alive while peeking made V8
+ * pretenure the allocation sites of rows (their objects then went straight to the old generation
+ * for the whole load): 1M events promoted 507 MB instead of 40 MB, scavenges took 1.6 s instead of
+ * 0.7 s, and the heap peaked ~50 MB higher (docs/benchmarks.md).
  */
 export async function appendRowsNatively(
   connection: DuckDBConnection,
   table: string,
   columns: readonly ColumnDef[],
   batches: Batches,
-  options: StatementOptions & { readonly parentDirectory?: string } = {},
+  options: SpoolOptions = {},
 ): Promise<number> {
-  const iterator = batches[Symbol.asyncIterator]();
-  const head: (readonly (readonly WriteValue[])[])[] = [];
-  let rows = 0;
-  let ended = false;
-  while (rows <= SMALL_APPEND_ROWS) {
-    const next = await iterator.next();
-    if (next.done) {
-      ended = true;
-      break;
-    }
-    head.push(next.value);
-    rows += next.value.length;
+  const source = new BatchSource(batches);
+  try {
+    const head = await appendWithAppender(
+      connection,
+      table,
+      columns,
+      source.take(SMALL_APPEND_ROWS),
+      options,
+    );
+    if (source.done) return head;
+    return head + (await appendThroughSpool(connection, table, columns, source.rest(), options));
+  } finally {
+    await source.close();
   }
-  const all = (async function* () {
-    try {
-      // Hand the peeked batches over one by one and drop them, so they do not stay reachable for
-      // the whole append.
-      while (head.length > 0) yield head.shift()!;
-      if (ended) return;
-      // The rest of the same iterator: the source is read once, in order.
-      for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
-    } finally {
-      // A writer that stops early (error, abort) lets the source run its own clean-up.
-      if (!ended) await iterator.return?.();
-    }
-  })();
-  return ended
-    ? appendWithAppender(connection, table, columns, all, options)
-    : appendThroughSpool(connection, table, columns, all, options);
 }

@@ -148,6 +148,7 @@ async function open(request: OpenRequest): Promise<BackendConnection> {
     readOnly: request.readOnly,
     config: resolved,
     openWriter: separateWriter ? () => openDatabase(target.file, target.location, false, resolved) : null,
+    checkpointFile: separateWriter ? target.file : null,
     afterClose: target.cleanup,
   });
 }

@@ -17,6 +17,7 @@ import type { ResultColumn, ResultSet } from '../../backend/result-set.js';
 import type { SqlDialect } from '../../backend/sql-dialect.js';
 import { DatabaseClosedError, InvalidArgumentError, ReadOnlyError, UnsupportedError } from '../../errors.js';
 import { sleep, throwIfAborted } from '../../util/abort.js';
+import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { type ResolvedSqliteConfig, readSqliteSettings } from './sqlite-config.js';
 import { sqliteDialect } from './sqlite-dialect.js';
 import { isLockError, mapSqliteError } from './sqlite-errors.js';
@@ -41,11 +42,18 @@ export interface SqliteConnectionInit {
    * then transactions run on `db` itself.
    */
   readonly openWriter: (() => BetterSqlite3.Database) | null;
+  /**
+   * The database file, when the writer's commits may leave WAL checkpoints to a background worker
+   * (sqlite-checkpointer.ts); `null` without a separate writer.
+   */
+  readonly checkpointFile: string | null;
   /** Runs once after the database is closed (removes an ephemeral database). */
   readonly afterClose: () => void;
 }
 
 const DEFAULT_BATCH_ROWS = 10_000;
+/** SQLite's default `wal_autocheckpoint`, restored if background checkpoints fail. */
+const SQLITE_AUTOCHECKPOINT_PAGES = 1000;
 /** Lock-wait polling: first pause and the cap of the doubling pauses. */
 const LOCK_POLL_FIRST_MS = 5;
 const LOCK_POLL_MAX_MS = 100;
@@ -79,6 +87,8 @@ export class SqliteConnection implements BackendConnection {
   readonly #db: BetterSqlite3.Database;
   readonly #openWriter: (() => BetterSqlite3.Database) | null;
   #writer: BetterSqlite3.Database | null = null;
+  readonly #checkpointFile: string | null;
+  #checkpointer: SqliteCheckpointer | null = null;
   readonly #mode: StorageMode;
   readonly #config: ResolvedSqliteConfig;
   readonly #afterClose: () => void;
@@ -90,6 +100,7 @@ export class SqliteConnection implements BackendConnection {
   constructor(init: SqliteConnectionInit) {
     this.#db = init.db;
     this.#openWriter = init.openWriter;
+    this.#checkpointFile = init.checkpointFile;
     this.capabilities = init.capabilities;
     this.#mode = init.mode;
     this.location = init.location;
@@ -194,6 +205,7 @@ export class SqliteConnection implements BackendConnection {
         const result = await work(this.#session(db, transaction));
         this.#assertOpen();
         this.#execute(() => db.exec('COMMIT'), 'COMMIT', 'commit');
+        if (db === this.#writer) this.#checkpointer?.afterCommit();
         return result;
       } catch (error) {
         // SQLite has already rolled back after some errors (SQLITE_FULL, a failed COMMIT...).
@@ -265,6 +277,8 @@ export class SqliteConnection implements BackendConnection {
       }
     }
     this.#openIterators.clear();
+    // Before the writer closes: its last commit's checkpoint may still be running in the worker.
+    await this.#checkpointer?.close().catch(() => undefined);
     const writer = this.#writer;
     this.#writer = null;
     try {
@@ -401,7 +415,17 @@ export class SqliteConnection implements BackendConnection {
   /** The writer connection (opened on first use), or the only connection. */
   #transactionDb(): BetterSqlite3.Database {
     if (this.#openWriter === null) return this.#db;
-    this.#writer ??= this.#openWriter();
+    if (this.#writer === null) {
+      const writer = this.#openWriter();
+      this.#writer = writer;
+      if (this.#checkpointFile !== null && writer.pragma('journal_mode', { simple: true }) === 'wal') {
+        // Commits no longer checkpoint on this thread; the checkpointer does it in a worker.
+        writer.pragma('wal_autocheckpoint = 0');
+        this.#checkpointer = new SqliteCheckpointer(this.#checkpointFile, () => {
+          if (writer.open) writer.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT_PAGES}`);
+        });
+      }
+    }
     return this.#writer;
   }
 

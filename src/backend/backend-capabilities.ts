@@ -37,6 +37,16 @@ export interface BackendCapabilities {
    */
   readonly nativeMixpanelExport: boolean;
   /**
+   * A fetched export file (one chunk of a fetch) is staged in a TEMP table: it lives with the
+   * transaction's connection, is never written to the database file (a failed chunk leaves the file
+   * as it was), and is gone if the process dies. DuckDB: the staging INSERT of a 160k-event chunk
+   * took half the time (0.60 → 0.30 s), an append 1.45 → 1.10 s. A create then copies the staged
+   * rows into the new table (0.34 s) instead of dropping the staging columns, whose cost DuckDB
+   * defers to the next commit (0.7 s there). Only for those files: a TEMP table of an unbounded
+   * JavaScript source would have to spill to disk. Default false.
+   */
+  readonly tempStagingForExportFiles: boolean;
+  /**
    * The engine reads and writes Parquet and CSV files itself, and the connection exposes that as
    * {@link BackendConnection.fileIo} (DuckDB's `COPY … TO` and `read_parquet`). Without it, shared
    * code streams rows out and lets another engine with this ability write the file. Default false.
@@ -62,6 +72,7 @@ export const DEFAULT_CAPABILITIES: BackendCapabilities = Object.freeze({
   cheapDropColumn: false,
   cheapDuplicateScan: false,
   nativeMixpanelExport: false,
+  tempStagingForExportFiles: false,
   nativeFileIo: false,
   nativeBackup: false,
 });

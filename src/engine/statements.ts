@@ -5,13 +5,18 @@ import type { SqlDialect } from '../backend/sql-dialect.js';
  * SQL text the engine builds. Identifiers always pass through `dialect.quoteIdentifier`, values are
  * always placeholders. The builders only assemble fixed keywords around those.
  */
-export function createTableSql(dialect: SqlDialect, table: string, columns: readonly ColumnDef[]): string {
+export function createTableSql(
+  dialect: SqlDialect,
+  table: string,
+  columns: readonly ColumnDef[],
+  options: { readonly temporary?: boolean } = {},
+): string {
   const q = (name: string) => dialect.quoteIdentifier(name);
   const defs = columns.map(
     (c) =>
       `${q(c.name)} ${dialect.typeName(c.type)}${c.notNull ? ' NOT NULL' : ''}${c.primaryKey ? ' PRIMARY KEY' : ''}`,
   );
-  return `CREATE TABLE ${q(table)} (${defs.join(', ')})`;
+  return `CREATE ${options.temporary ? 'TEMP ' : ''}TABLE ${q(table)} (${defs.join(', ')})`;
 }
 
 /** `"a", "b", "c"` for a column list, optionally qualified with a table alias. */

@@ -79,6 +79,12 @@ export interface WriteContext {
   readonly metadata: MetadataStore;
 }
 
+/** A staging table; a TEMP one lives with the transaction's connection only. */
+interface StagingTable {
+  readonly name: string;
+  readonly temporary: boolean;
+}
+
 /**
  * Streams `source` into a new staging table and removes the losing copies of duplicate groups within
  * it, so every remaining staged row is unique on the kind's key.
@@ -89,10 +95,11 @@ async function stage<R>(
   kind: Kind<R>,
   source: RecordSource<R> | MixpanelExportFile | NativeStagedSource,
   options: IngestOptions,
-): Promise<{ staging: string; staged: number; duplicates: number }> {
-  const { dialect } = ctx.connection;
+): Promise<{ staging: StagingTable; staged: number; duplicates: number }> {
+  const { dialect, capabilities } = ctx.connection;
   const staging = internalTableName('stage');
-  await session.run(createTableSql(dialect, staging, kind.stagingColumns));
+  const temporary = source instanceof MixpanelExportFile && capabilities.tempStagingForExportFiles;
+  await session.run(createTableSql(dialect, staging, kind.stagingColumns, { temporary }));
   let staged: number;
   // Whether the key's leading column (insert_id, user id) repeated among the JavaScript rows: if
   // not, no duplicate group exists and the dedup statement is skipped. Native file loads have no
@@ -123,7 +130,7 @@ async function stage<R>(
     probe && !probe.mayHaveRepeats
       ? 0
       : await session.run(deleteStagingLosersSql(dialect, staging, kind.key, kind.winnerOrder));
-  return { staging, staged, duplicates };
+  return { staging: { name: staging, temporary }, staged, duplicates };
 }
 
 /**
@@ -217,27 +224,28 @@ async function promoteStaging(
   session: Session,
   ctx: WriteContext,
   kind: Kind<unknown>,
-  staging: string,
+  staging: StagingTable,
   name: string,
   replacing: boolean,
 ): Promise<void> {
   const { dialect, capabilities } = ctx.connection;
   const q = (n: string) => dialect.quoteIdentifier(n);
-  let ready = staging;
-  if (kind.stagingBecomesTable && capabilities.cheapDropColumn) {
+  let ready = staging.name;
+  // A TEMP staging table cannot become a table of the database: it is copied like on SQLite.
+  if (kind.stagingBecomesTable && capabilities.cheapDropColumn && !staging.temporary) {
     // A catalog change on DuckDB and PostgreSQL: the staged rows become the table without a copy.
     const keep = new Set(kind.columns.map((c) => c.name));
     for (const column of kind.stagingColumns) {
       if (!keep.has(column.name))
-        await session.run(`ALTER TABLE ${q(staging)} DROP COLUMN ${q(column.name)}`);
+        await session.run(`ALTER TABLE ${q(staging.name)} DROP COLUMN ${q(column.name)}`);
     }
   } else {
     ready = replacing ? internalTableName('new') : name;
     await session.run(createTableSql(dialect, ready, kind.columns));
     await session.run(
-      `INSERT INTO ${q(ready)} (${columnList(dialect, kind.columns)}) SELECT ${columnList(dialect, kind.columns)} FROM ${q(staging)}`,
+      `INSERT INTO ${q(ready)} (${columnList(dialect, kind.columns)}) SELECT ${columnList(dialect, kind.columns)} FROM ${q(staging.name)}`,
     );
-    await session.run(`DROP TABLE ${q(staging)}`);
+    await session.run(`DROP TABLE ${q(staging.name)}`);
   }
   // The swap comes last, so a replaced table stays readable (PostgreSQL readers only wait for the
   // brief DROP/RENAME, not for the whole load).
@@ -277,7 +285,7 @@ export async function createTable<R>(
       const events = source as RecordSource<EventRecord>;
       ({ staged, duplicates } = await createEventsInPlace(session, ctx, name, events, exists, options));
     } else {
-      let staging: string;
+      let staging: StagingTable;
       ({ staging, staged, duplicates } = await stage(session, ctx, kind, source, options));
       await promoteStaging(session, ctx, kind as Kind<unknown>, staging, name, exists);
     }
@@ -356,7 +364,7 @@ export async function appendEvents(
   const q = (n: string) => dialect.quoteIdentifier(n);
   return ctx.connection.transaction(async (session) => {
     const {
-      staging,
+      staging: { name: staging },
       staged,
       duplicates: repeatedInSource,
     } = await stage(session, ctx, EVENTS, source, options);
@@ -412,7 +420,10 @@ export async function appendProfiles(
   const q = (n: string) => dialect.quoteIdentifier(n);
   return ctx.connection.transaction(async (session) => {
     // After `stage`, the staging table holds exactly one winner per distinct_id.
-    const { staging, staged } = await stage(session, ctx, PROFILES, source, options);
+    const {
+      staging: { name: staging },
+      staged,
+    } = await stage(session, ctx, PROFILES, source, options);
     const updated = await session.run(
       `DELETE FROM ${q(name)} WHERE EXISTS (SELECT 1 FROM ${q(staging)} w ` +
         `WHERE w.distinct_id = ${q(name)}.distinct_id ` +

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidRecordError, MixpanelExportFile, StorageEngine, UnsupportedError } from '../../src/index.js';
@@ -82,6 +82,41 @@ describe('MixpanelExportFile on DuckDB', () => {
     expect((error as InvalidRecordError).position).toBe(2);
     expect((error as InvalidRecordError).field).toBe('properties.time');
     expect(await s.tableExists('events')).toBe(false);
+  });
+
+  it('stages fetched files outside the database file (TEMP): a failed append leaves the file as it was', async () => {
+    const path = join(dir, 'temp-staging.duckdb');
+    await using s = await StorageEngine.open({ path });
+    const lines = (day: number, count: number) =>
+      Array.from({ length: count }, (_, i) =>
+        line('Page View', {
+          time: 1717200000 + day * 86400 + i,
+          distinct_id: `u${i % 50}`,
+          $insert_id: `d${day}-${i}`,
+          pad: 'p'.repeat(300),
+        }),
+      );
+    expect(
+      await s.createEventsTable('events', new MixpanelExportFile(file(lines(0, 1000))), { type: 'events' }),
+    ).toBe(1000);
+    await s.executeScalar('CHECKPOINT');
+    const before = statSync(path).size;
+    // 150,000 good events (more than a DuckDB row group, which a table in the file would write out
+    // as it goes), then a line without a time: the append fails at the end and rolls back.
+    const bad = file([
+      ...lines(1, 150_000),
+      JSON.stringify({ event: 'Broken', properties: { distinct_id: 'x' } }),
+    ]);
+    await expect(s.appendEventsTable('events', new MixpanelExportFile(bad))).rejects.toBeInstanceOf(
+      InvalidRecordError,
+    );
+    await s.executeScalar('CHECKPOINT');
+    expect(statSync(path).size).toBe(before);
+    expect(await s.executeScalar('SELECT count(*) FROM events')).toBe(1000);
+    // The same good lines then land whole.
+    expect(
+      (await s.appendEventsTable('events', new MixpanelExportFile(file(lines(1, 150_000))))).inserted,
+    ).toBe(150_000);
   });
 
   it('is refused by backends without a native JSON loader', async () => {

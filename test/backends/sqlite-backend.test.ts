@@ -140,6 +140,7 @@ describe('sqlite backend: storage modes', () => {
       cheapDropColumn: false,
       cheapDuplicateScan: false,
       nativeMixpanelExport: false,
+      tempStagingForExportFiles: false,
       nativeFileIo: false,
       nativeBackup: true,
     });

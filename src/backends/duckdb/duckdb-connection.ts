@@ -49,6 +49,7 @@ export const DUCKDB_CAPABILITIES = Object.freeze({
   cheapDropColumn: true,
   cheapDuplicateScan: true,
   nativeMixpanelExport: true,
+  tempStagingForExportFiles: true,
   nativeFileIo: true,
   nativeBackup: true,
 });

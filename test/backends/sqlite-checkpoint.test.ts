@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { CHECKPOINT_WAL_BYTES, SqliteCheckpointer } from '../../src/backends/sqlite/sqlite-checkpointer.js';
 import { StorageEngine } from '../../src/index.js';
+import { requireBuild, spawnFixture, waitForExit, waitForLine } from '../support/child-process.js';
 import { tempDir } from '../support/temp-dir.js';
 
 // Commits on the writer connection do not checkpoint the WAL on the JavaScript thread: a worker
@@ -90,6 +91,19 @@ describe('SQLite background checkpoints', () => {
       expect(failures).toBe(1);
     } finally {
       db.close();
+    }
+  });
+
+  it('a process that closes after a large write, or never closes, still exits on its own with code 0', async () => {
+    requireBuild();
+    const dir = tempDir('mp-ckpt-child-');
+    for (const ending of ['close', 'no-close']) {
+      const path = join(dir, `${ending}.db`);
+      const child = spawnFixture('sqlite-large-write.mjs', [path, ending]);
+      expect(await waitForLine(child, /^done /)).toBe(`done ${ending}`);
+      expect(await waitForExit(child)).toEqual({ code: 0, signal: null });
+      await using reopened = await StorageEngine.open({ path, backend: 'sqlite', readOnly: true });
+      expect(await reopened.executeScalar('SELECT count(*) FROM events')).toBe(30_000);
     }
   });
 

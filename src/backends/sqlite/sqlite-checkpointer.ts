@@ -82,6 +82,7 @@ export class SqliteCheckpointer {
     this.#worker = undefined;
     if (!worker) return;
     const exited = once(worker, 'exit');
+    worker.ref(); // keep this process alive until the worker has closed its connection
     worker.postMessage('close');
     await exited;
   }
@@ -114,14 +115,21 @@ export class SqliteCheckpointer {
       worker.once('message', onMessage);
       worker.once('error', onError);
     });
+    // Referenced while a checkpoint runs: the process stays up to finish it (and whoever awaits it
+    // is not left hanging by an event loop with nothing else to do); idle, the worker is unref'd.
+    worker.ref();
     worker.postMessage('checkpoint');
-    await reply;
+    try {
+      await reply;
+    } finally {
+      worker.unref();
+    }
   }
 
   #start(): Worker {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, file: this.file } });
-    // A forgotten close() must not keep the process alive; an unfinished checkpoint is safe to drop.
+    // An idle worker must not keep the process alive when close() is forgotten.
     worker.unref();
     // An error between checkpoints (none is expected) must not go unhandled: stop using the worker.
     worker.on('error', () => {

@@ -49,7 +49,7 @@ export interface SqlDialect {
    * `_proc` rule (`engine/event-rows.ts`) in SQL. `key` is a fixed name of the engine, never user
    * input. Backends that give both let the engine write a new events table straight into place and
    * rank duplicates afterwards, instead of staging it (`createEventsInPlace` in
-   * `engine/table-writes.ts`).
+   * `engine/table-loading.ts`).
    */
   readonly jsonIntegerMember?: (column: string, key: string) => string;
   /** Optional: a pseudo-column numbering the rows of a fresh table in insertion order (`rowid`). */

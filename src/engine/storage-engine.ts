@@ -32,6 +32,7 @@ import type {
   TableMetadata,
   TableType,
 } from './records.js';
+import { EVENTS, PROFILES } from './table-loading.js';
 import { assertUserTableName } from './table-name.js';
 import { METADATA_TABLE } from './table-schemas.js';
 import {
@@ -39,8 +40,6 @@ import {
   appendEvents,
   appendProfiles,
   createTable,
-  EVENTS,
-  PROFILES,
   renameTable as renameTableIn,
 } from './table-writes.js';
 import { WriteQueue } from './write-queue.js';

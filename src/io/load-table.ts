@@ -15,17 +15,10 @@ import type {
   TableType,
 } from '../engine/records.js';
 import { createTableSql } from '../engine/statements.js';
+import { EVENTS, PROFILES, type WriteContext } from '../engine/table-loading.js';
 import { internalTableName } from '../engine/table-name.js';
 import { METADATA_COLUMNS, METADATA_TABLE } from '../engine/table-schemas.js';
-import {
-  type AppendMetadata,
-  appendEvents,
-  appendProfiles,
-  createTable,
-  EVENTS,
-  PROFILES,
-  type WriteContext,
-} from '../engine/table-writes.js';
+import { type AppendMetadata, appendEvents, appendProfiles, createTable } from '../engine/table-writes.js';
 import { InvalidArgumentError, TableExistsError } from '../errors.js';
 import { stringifyJson } from '../values/json-text.js';
 import { toWriteValue } from './cell-values.js';

@@ -89,7 +89,7 @@ export const CONFIG_KEYS = [
     secret: false,
     appliedBy: 'duckdb backend',
     description:
-      "memory_limit while bulk work runs (fetch, import, create, append, export), unless memory_limit is set: keeps DuckDB from caching every block it wrote or read, so memory stays flat however many rows move. Values below 256MB are raised to 256MB (DuckDB's Parquet writer and reader failed with less on 1M events; settings() shows the raise).",
+      "memory_limit while bulk work runs (fetch, import, create, append, export), unless memory_limit is set: keeps DuckDB from caching every block it wrote or read, so memory stays flat however many rows move. Values below 256MB are raised to 256MB (DuckDB's Parquet writer and reader failed with less on 1M events; settings() shows the raise). While neither this key nor memory_limit is set, the loads of JavaScript records run at 128MiB (more only for very long rows), which keeps ingestion memory lower and flatter at the same speed.",
   },
   {
     key: 'database.duckdb.write_threads',

@@ -144,25 +144,72 @@ describe('DuckDB spool writer', () => {
     }
   });
 
-  it('hands freed memory back after each slice; a failing release does not fail the append', async () => {
+  it('sets the memory limit before each slice (room for its reader buffers) and restores it after; failures do not fail the append', async () => {
     const { connection, close } = await open();
     try {
       await connection.run(createTableSql(duckdbDialect, 't', COLUMNS));
-      let releases = 0;
+      const calls: string[] = [];
       const written = await appendThroughSpool(connection, 't', COLUMNS, batchesOf(tricky(), 4), {
         sliceRows: 15,
         parentDirectory: parent,
-        releaseMemory: async () => {
-          releases++;
-          throw new Error('release failed');
+        memory: {
+          beforeLoad: async (minimumBytes) => {
+            calls.push(`before ${Math.round(minimumBytes / 2 ** 20)}MiB`);
+            throw new Error('set failed');
+          },
+          afterLoads: async () => {
+            calls.push('after');
+            throw new Error('reset failed');
+          },
         },
       });
       expect(written).toBe(40);
-      expect(releases).toBe(3); // slices of 15, 15 and 10 rows
+      // Slices of 15, 15 and 10 rows; the reader's buffer is at least 16 MB: room for four, 64 MiB.
+      expect(calls).toEqual(['before 64MiB', 'before 64MiB', 'before 64MiB', 'after']);
       expect((await connection.runAndReadAll('SELECT count(*) FROM t')).getRows()[0]![0]).toBe(40n);
+      // A 12 MB row needs buffers of twice its size: the room asked for follows it.
+      const sizes: number[] = [];
+      const big: WriteValue[] = [
+        'big',
+        JSON.stringify({ blob: 'b'.repeat(12_000_000) }),
+        0,
+        0,
+        0,
+        true,
+        0,
+        99,
+      ];
+      await appendThroughSpool(connection, 't', COLUMNS, batchesOf([big], 1), {
+        parentDirectory: parent,
+        memory: { beforeLoad: async (bytes) => void sizes.push(bytes), afterLoads: async () => undefined },
+      });
+      expect(sizes).toHaveLength(1);
+      expect(sizes[0]).toBeGreaterThan(4 * 2 * 12_000_000);
     } finally {
       close();
     }
+  });
+
+  it('loads JavaScript records at 128MiB unless a limit is configured, and restores the limit after', async () => {
+    const seen = async (settings: Record<string, string>) => {
+      await using storage = await StorageEngine.inMemory({ settings });
+      let during = '';
+      async function* events() {
+        for (let i = 0; i < 450_000; i++) {
+          // The second slice is encoded while the first loads under the spool's limit.
+          if (i === 300_000)
+            during = String(await storage.executeScalar("SELECT current_setting('memory_limit')"));
+          yield { event_name: 'e', event_time: i, distinct_id: 'u', insert_id: `i${i}` };
+        }
+      }
+      expect(await storage.createEventsTable('events', events(), { type: 'events' })).toBe(450_000);
+      return { during, after: String(await storage.executeScalar("SELECT current_setting('memory_limit')")) };
+    };
+    const byDefault = await seen({});
+    expect(byDefault.during).toBe('128.0 MiB');
+    expect(byDefault.after).not.toBe('128.0 MiB'); // DuckDB's own default again once the write ends
+    const configured = await seen({ bulk_memory_limit: '512MB' });
+    expect(configured.during).toBe('488.2 MiB'); // 512 MB, as DuckDB prints it: the user's limit stays
   });
 
   it('joins the open transaction: ROLLBACK discards every loaded slice', async () => {

@@ -94,6 +94,26 @@ export const DEFAULT_BULK_MEMORY_LIMIT = '256MB';
  */
 export const MIN_BULK_MEMORY_LIMIT = '256MB';
 
+/** memory_limit while the spool loads JavaScript records, when no limit is configured (MiB). */
+export const SPOOL_MEMORY_LIMIT_MIB = 128;
+
+/**
+ * The memory limit for a spool load (JavaScript records into DuckDB through `read_csv`) needing at
+ * least `minimumBytes`, or undefined to keep the limit in force. Without a configured memory_limit
+ * or bulk_memory_limit, loads run at {@link SPOOL_MEMORY_LIMIT_MIB}: they need far less than the
+ * Parquet reader and writer the bulk limit is sized for, and DuckDB's block cache then fills
+ * before the first million rows instead of growing up to the bulk limit (5M events: peak RSS 553–581
+ * → ~440 MB at the same speed; docs/benchmarks.md). A configured limit is the user's choice and
+ * stays.
+ */
+export function spoolMemoryLimit(
+  settings: Readonly<Record<string, SettingValue>>,
+  minimumBytes: number,
+): string | undefined {
+  if (settings.memory_limit !== undefined || settings.bulk_memory_limit !== undefined) return undefined;
+  return `${Math.max(SPOOL_MEMORY_LIMIT_MIB, Math.ceil(minimumBytes / 2 ** 20))}MiB`;
+}
+
 /**
  * The memory limit to hold during bulk work (write transactions, exports): the configured
  * `bulk_memory_limit`, raised to {@link MIN_BULK_MEMORY_LIMIT}, or undefined when the user set

@@ -18,13 +18,14 @@ import type { ColumnDef, WriteValue } from '../../backend/column-types.js';
 import type { ResultColumn, ResultSet } from '../../backend/result-set.js';
 import { DatabaseClosedError, MixpanelDataError } from '../../errors.js';
 import { throwIfAborted } from '../../util/abort.js';
-import { bulkMemoryLimit, DUCKDB_SETTING_NAMES, writeThreads } from './duckdb-config.js';
+import { bulkMemoryLimit, DUCKDB_SETTING_NAMES, spoolMemoryLimit, writeThreads } from './duckdb-config.js';
 import { duckdbDialect } from './duckdb-dialect.js';
 import { mapDuckDbError } from './duckdb-errors.js';
 import { backupDuckDb } from './duckdb-file-backup.js';
 import { createDuckDbFileIo } from './duckdb-file-io.js';
 import { describeDuckDbTable, duckDbTableBytes, listDuckDbTables } from './duckdb-introspector.js';
 import { stageMixpanelExportFile } from './duckdb-mixpanel-export.js';
+import type { SpoolMemory } from './duckdb-spool-writer.js';
 import { appendRowsNatively } from './duckdb-table-writer.js';
 import { toDuckDbParam, toJsValue } from './duckdb-values.js';
 
@@ -61,8 +62,10 @@ class DuckDbSession implements Session {
     readonly location: string,
     /** Where large appends spool their rows: the configured temp_directory, else the OS's. */
     private readonly spoolDirectory?: string,
-    /** The memory_limit in force during this session's bulk work, re-applied to release memory. */
+    /** The memory_limit in force during this session's bulk work. */
     private readonly memoryLimit?: string,
+    /** The backend's settings (spool loads pick their memory limit from them). */
+    private readonly backendSettings: Readonly<Record<string, SettingValue>> = {},
   ) {}
 
   async run(sql: string, params?: SqlParams, options?: StatementOptions): Promise<number> {
@@ -83,20 +86,23 @@ class DuckDbSession implements Session {
     rows: AsyncIterable<readonly (readonly WriteValue[])[]>,
     options?: StatementOptions,
   ): Promise<number> {
-    const limit = this.memoryLimit;
-    const spool = {
-      ...options,
-      parentDirectory: this.spoolDirectory,
-      // Setting the limit DuckDB already has makes it return the memory its allocator holds freed
-      // (glibc keeps it otherwise: RSS grew by ~75 MB per 200k-row slice with DuckDB accounting for
-      // a third of it). Measured in docs/benchmarks.md.
-      ...(limit
-        ? { releaseMemory: () => this.conn.run(`SET memory_limit = '${limit}'`).then(() => undefined) }
-        : {}),
-    };
+    const spool = { ...options, parentDirectory: this.spoolDirectory, memory: this.#spoolMemory() };
     return appendRowsNatively(this.conn, table, columns, rows, spool).catch((error: unknown) => {
       throw mapDuckDbError(error, `APPEND INTO ${table}`, this.location, options?.signal);
     });
+  }
+
+  /** Memory limits around spool loads (duckdb-spool-writer.ts), when a limit is in force. */
+  #spoolMemory(): SpoolMemory | undefined {
+    const inForce = this.memoryLimit;
+    if (!inForce) return undefined;
+    const set = async (limit: string) => {
+      await this.conn.run(`SET memory_limit = '${limit}'`); // validated or computed size
+    };
+    return {
+      beforeLoad: (minimumBytes) => set(spoolMemoryLimit(this.backendSettings, minimumBytes) ?? inForce),
+      afterLoads: () => set(inForce),
+    };
   }
 
   protected async execute(sql: string, params: SqlParams | undefined, signal?: AbortSignal) {
@@ -243,6 +249,7 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
       this.location,
       typeof tempDirectory === 'string' ? tempDirectory : undefined,
       this.#memoryLimitInForce(),
+      this.#init.settings,
     );
     // Without a configured memory_limit DuckDB may cache up to 80% of RAM, and a long write keeps
     // every block it wrote in that cache: memory would grow with the rows loaded. The write limit

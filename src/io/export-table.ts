@@ -7,6 +7,7 @@ import type { StoredTableMetadata } from '../engine/records.js';
 import type { StorageEngine } from '../engine/storage-engine.js';
 import { InvalidArgumentError } from '../errors.js';
 import { throwIfAborted } from '../util/abort.js';
+import { fileBytes } from '../util/file-bytes.js';
 import { PACKAGE_VERSION } from '../version.js';
 import { sidecarPathFor, sidecarText } from './export-sidecar.js';
 import type { ExportOptions, ExportResult } from './export-types.js';
@@ -21,7 +22,7 @@ import { withNativeFileIo } from './native-file-io.js';
 import { csvEncoder, csvHeader, jsonlEncoder, spoolEncoder, writeRows } from './row-writers.js';
 import { ChecksumAccumulator, type TableChecksum } from './table-checksum.js';
 import { describeTableLayout, resultColumnsLayout, selectAllSql, type TableKind } from './table-layout.js';
-import { fileBytes, TextFileSink, writeViaTempFile } from './text-file-sink.js';
+import { TextFileSink, writeViaTempFile } from './text-file-sink.js';
 
 /** What an export needs from the engine: its public face and its backend (for native writers). */
 export interface ExportContext {

@@ -126,6 +126,12 @@ export function bulkMemoryLimit(settings: Readonly<Record<string, SettingValue>>
   return sizeInBytes(limit) < sizeInBytes(MIN_BULK_MEMORY_LIMIT) ? MIN_BULK_MEMORY_LIMIT : limit;
 }
 
+/** The memory_limit bulk work runs under: the bulk limit, else the configured memory_limit. */
+export function memoryLimitInForce(settings: Readonly<Record<string, SettingValue>>): string | undefined {
+  const configured = settings.memory_limit?.value;
+  return bulkMemoryLimit(settings) ?? (typeof configured === 'string' ? configured : undefined);
+}
+
 const UNIT_BYTES: Readonly<Record<string, number>> = {
   b: 1,
   kb: 1e3,

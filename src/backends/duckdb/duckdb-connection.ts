@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import type { DuckDBConnection, DuckDBInstance, DuckDBResult } from '@duckdb/node-api';
 import type {
   AppliedSetting,
@@ -18,7 +17,14 @@ import type { ColumnDef, WriteValue } from '../../backend/column-types.js';
 import type { ResultColumn, ResultSet } from '../../backend/result-set.js';
 import { DatabaseClosedError, MixpanelDataError } from '../../errors.js';
 import { throwIfAborted } from '../../util/abort.js';
-import { bulkMemoryLimit, DUCKDB_SETTING_NAMES, spoolMemoryLimit, writeThreads } from './duckdb-config.js';
+import { fileBytes } from '../../util/file-bytes.js';
+import {
+  bulkMemoryLimit,
+  DUCKDB_SETTING_NAMES,
+  memoryLimitInForce,
+  spoolMemoryLimit,
+  writeThreads,
+} from './duckdb-config.js';
 import { duckdbDialect } from './duckdb-dialect.js';
 import { mapDuckDbError } from './duckdb-errors.js';
 import { backupDuckDb } from './duckdb-file-backup.js';
@@ -60,12 +66,12 @@ class DuckDbSession implements Session {
   constructor(
     protected readonly conn: DuckDBConnection,
     readonly location: string,
-    /** Where large appends spool their rows: the configured temp_directory, else the OS's. */
-    private readonly spoolDirectory?: string,
-    /** The memory_limit in force during this session's bulk work. */
-    private readonly memoryLimit?: string,
-    /** The backend's settings (spool loads pick their memory limit from them). */
-    private readonly backendSettings: Readonly<Record<string, SettingValue>> = {},
+    /**
+     * The backend's settings, for a session running a write transaction under the bulk memory
+     * limit: where large appends spool their rows (temp_directory, else the OS's temp directory)
+     * and which memory limits the loads run under. Without them, appends leave both alone.
+     */
+    private readonly writeSettings?: Readonly<Record<string, SettingValue>>,
   ) {}
 
   async run(sql: string, params?: SqlParams, options?: StatementOptions): Promise<number> {
@@ -86,7 +92,12 @@ class DuckDbSession implements Session {
     rows: AsyncIterable<readonly (readonly WriteValue[])[]>,
     options?: StatementOptions,
   ): Promise<number> {
-    const spool = { ...options, parentDirectory: this.spoolDirectory, memory: this.#spoolMemory() };
+    const tempDirectory = this.writeSettings?.temp_directory?.value;
+    const spool = {
+      ...options,
+      parentDirectory: typeof tempDirectory === 'string' ? tempDirectory : undefined,
+      memory: this.#spoolMemory(),
+    };
     return appendRowsNatively(this.conn, table, columns, rows, spool).catch((error: unknown) => {
       throw mapDuckDbError(error, `APPEND INTO ${table}`, this.location, options?.signal);
     });
@@ -94,13 +105,14 @@ class DuckDbSession implements Session {
 
   /** Memory limits around spool loads (duckdb-spool-writer.ts), when a limit is in force. */
   #spoolMemory(): SpoolMemory | undefined {
-    const inForce = this.memoryLimit;
+    const settings = this.writeSettings;
+    const inForce = settings && memoryLimitInForce(settings);
     if (!inForce) return undefined;
     const set = async (limit: string) => {
       await this.conn.run(`SET memory_limit = '${limit}'`); // validated or computed size
     };
     return {
-      beforeLoad: (minimumBytes) => set(spoolMemoryLimit(this.backendSettings, minimumBytes) ?? inForce),
+      beforeLoad: (minimumBytes) => set(spoolMemoryLimit(settings, minimumBytes) ?? inForce),
       afterLoads: () => set(inForce),
     };
   }
@@ -116,14 +128,6 @@ class DuckDbSession implements Session {
     } finally {
       signal?.removeEventListener('abort', stop);
     }
-  }
-}
-
-function fileBytes(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
   }
 }
 
@@ -229,12 +233,6 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
     }
   }
 
-  /** The memory_limit a write transaction runs under: the bulk limit, else the configured one. */
-  #memoryLimitInForce(): string | undefined {
-    const configured = this.#init.settings.memory_limit?.value;
-    return bulkMemoryLimit(this.#init.settings) ?? (typeof configured === 'string' ? configured : undefined);
-  }
-
   async #transaction<T>(work: (session: Session) => Promise<T>): Promise<T> {
     if (this.#inTransaction) {
       throw new MixpanelDataError('INTERNAL', 'A write is already in progress on this storage engine.');
@@ -243,14 +241,7 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
     // A separate connection per transaction keeps concurrent reads on the main connection out of the
     // uncommitted write: they see the last committed state, as readers in other processes do.
     const conn = await this.#init.instance.connect();
-    const tempDirectory = this.#init.settings.temp_directory?.value;
-    const session = new DuckDbSession(
-      conn,
-      this.location,
-      typeof tempDirectory === 'string' ? tempDirectory : undefined,
-      this.#memoryLimitInForce(),
-      this.#init.settings,
-    );
+    const session = new DuckDbSession(conn, this.location, this.#init.settings);
     // Without a configured memory_limit DuckDB may cache up to 80% of RAM, and a long write keeps
     // every block it wrote in that cache: memory would grow with the rows loaded. The write limit
     // makes DuckDB evict them (they are on disk already) so memory stays flat. SET is instance-wide

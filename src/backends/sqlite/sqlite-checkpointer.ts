@@ -1,7 +1,7 @@
 import { once } from 'node:events';
-import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { fileBytes } from '../../util/file-bytes.js';
 
 /**
  * Background WAL checkpoints for a SQLite file in WAL mode.
@@ -44,13 +44,7 @@ parentPort.on('message', (message) => {
 });
 `;
 
-function walBytes(file: string): number {
-  try {
-    return statSync(`${file}-wal`).size;
-  } catch {
-    return 0;
-  }
-}
+const walBytes = (file: string) => fileBytes(`${file}-wal`);
 
 export class SqliteCheckpointer {
   #worker: Worker | undefined;
@@ -102,18 +96,17 @@ export class SqliteCheckpointer {
 
   async #checkpoint(): Promise<void> {
     const worker = this.#worker ?? this.#start();
+    // The reply, or the worker's error or exit (a worker that died must not leave close() waiting).
     const reply = new Promise<void>((resolve, reject) => {
-      const onMessage = (error: string | null) => {
-        worker.off('error', onError);
+      const settle = (error: Error | null) => {
+        worker.off('message', onMessage).off('error', onError).off('exit', onExit);
         if (error === null) resolve();
-        else reject(new Error(error));
+        else reject(error);
       };
-      const onError = (error: Error) => {
-        worker.off('message', onMessage);
-        reject(error);
-      };
-      worker.once('message', onMessage);
-      worker.once('error', onError);
+      const onMessage = (error: string | null) => settle(error === null ? null : new Error(error));
+      const onError = (error: Error) => settle(error);
+      const onExit = (code: number) => settle(new Error(`checkpoint worker exited (${code})`));
+      worker.on('message', onMessage).on('error', onError).on('exit', onExit);
     });
     // Referenced while a checkpoint runs: the process stays up to finish it (and whoever awaits it
     // is not left hanging by an event loop with nothing else to do); idle, the worker is unref'd.
@@ -139,13 +132,13 @@ export class SqliteCheckpointer {
     return worker;
   }
 
-  /** Stops for good and hands checkpoints back to SQLite. */
+  /** Stops for good and hands checkpoints back to SQLite (once, whatever reports the failure). */
   async #fail(): Promise<void> {
     const worker = this.#worker;
+    if (!worker) return;
     this.#worker = undefined;
-    if (this.#stopped && !worker) return;
     this.#stopped = true;
-    await worker?.terminate();
+    await worker.terminate();
     this.onFailure();
   }
 }

@@ -2,7 +2,7 @@
 // a separate `mp fake-server` process, gzip JSONL over loopback) into one backend.
 // Usage: node bench/fetch-case.js EVENTS_PER_DAY DAYS BACKEND   → prints one JSON line.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -74,6 +74,8 @@ try {
   const closeStart = performance.now();
   await ws.close();
   const closeSeconds = +((performance.now() - closeStart) / 1000).toFixed(2);
+  // run.js keeps the 1M DuckDB fetch's database for fetch-ceiling-case.js (the same events).
+  if (process.env.MP_BENCH_KEEP_DB) renameSync(join(dir, `fetch.${backend}`), process.env.MP_BENCH_KEEP_DB);
   clearInterval(sampler);
   console.log(
     JSON.stringify({

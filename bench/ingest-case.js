@@ -19,6 +19,7 @@ import { createTableSql } from '../dist/engine/statements.js';
 import { EVENT_STAGING_COLUMNS } from '../dist/engine/table-schemas.js';
 import { StorageEngine } from '../dist/index.js';
 import { mixpanelEvents } from './mixpanel-events.js';
+import { timeReadJsonLoad } from './read-json-ceiling.js';
 
 const [kind, rowsText, backend = 'duckdb'] = process.argv.slice(2);
 const rows = Number(rowsText);
@@ -154,19 +155,7 @@ async function readJsonCase() {
   }
   writeFileSync(path, `${lines.join('\n')}\n`);
   lines.length = 0;
-  const instance = await DuckDBInstance.create(join(dir, 'ceiling.db'));
-  const c = await instance.connect();
-  const start = performance.now();
-  const reader = await c.runAndReadAll(
-    `CREATE TABLE events AS SELECT * FROM read_json('${path}', format = 'newline_delimited', columns = {event_name: 'VARCHAR', event_time: 'TIMESTAMP', distinct_id: 'VARCHAR', insert_id: 'VARCHAR', properties: 'JSON'})`,
-  );
-  void reader;
-  const seconds = (performance.now() - start) / 1000;
-  const count = await c.runAndReadAll('SELECT count(*) FROM events');
-  const stored = Number(count.getRowsJS()[0][0]);
-  c.closeSync();
-  instance.closeSync();
-  return { stored, seconds };
+  return timeReadJsonLoad(path, join(dir, 'ceiling.db'));
 }
 
 function bulkPathCase(append) {

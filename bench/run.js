@@ -8,8 +8,8 @@
 // Writes bench/results/latest.json and prints a table. PostgreSQL runs when MP_BENCH_PG_URL is set
 // or the PostgreSQL server binaries are installed (a throwaway cluster is started, as in the tests).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -84,7 +84,17 @@ results.push(runCase('seed', seedRows, 'duckdb'));
 results.push(runCase('appender', rows, 'duckdb'));
 results.push(runCase('spool', rows, 'duckdb'));
 results.push(runCase('engine', rows, 'sqlite'));
-results.push(runFetch('fetch-case.js', rows, 'duckdb'));
+// The 1M DuckDB fetch keeps its database: its events, written to JSONL, give the same-data ceiling.
+const kept = mkdtempSync(join(tmpdir(), 'mp-bench-kept-'));
+try {
+  const keptDb = join(kept, 'fetch.duckdb');
+  results.push(runFetch('fetch-case.js', rows, 'duckdb', { MP_BENCH_KEEP_DB: keptDb }));
+  results.push(
+    runScript('fetch-ceiling-case.js', [keptDb], { case: 'readjson-fetched', backend: 'duckdb', rows }),
+  );
+} finally {
+  rmSync(kept, { recursive: true, force: true });
+}
 results.push(runFetch('fetch-case.js', rows, 'sqlite'));
 const pg = await postgresUrl();
 if (pg) {
@@ -108,10 +118,14 @@ const ceiling = byKey('readjson', 'duckdb', rows);
 const seed = byKey('seed', 'duckdb', seedRows);
 const scaled = byKey('engine', 'duckdb', scaleRows);
 // Fetched row counts are the fake's (about 30 × ceil(n / 30) minus late events), so pick by order.
+const fetchedCeiling = results.find((r) => r.case === 'readjson-fetched' && !r.error);
 const [fetch1, fetch5] = results.filter((r) => r.case === 'fetch' && r.backend === 'duckdb' && !r.error);
 const ratios = {
   fetchVsReadJsonCeiling:
     fetch1 && ceiling ? +(fetch1.rowsPerSecond / ceiling.rowsPerSecond).toFixed(2) : null,
+  // The same events as the fetch (the fake's, ~520 bytes a line), loaded from a local JSONL file.
+  fetchVsSameDataCeiling:
+    fetch1 && fetchedCeiling ? +(fetch1.rowsPerSecond / fetchedCeiling.rowsPerSecond).toFixed(2) : null,
   fetchVsSeedDesign: fetch1 && seed ? +(fetch1.rowsPerSecond / seed.rowsPerSecond).toFixed(1) : null,
   fetchTimeGrowthAtScale: fetch1 && fetch5 ? +(fetch5.seconds / fetch1.seconds).toFixed(2) : null,
   fetchRssGrowthAtScale: fetch1 && fetch5 ? +(fetch5.peakRssMb / fetch1.peakRssMb).toFixed(2) : null,

@@ -16,6 +16,13 @@ export type SqlParams = readonly unknown[];
 export interface StatementOptions {
   /** Cancels the statement (or stops between batches where the engine cannot cancel). */
   readonly signal?: AbortSignal;
+  /**
+   * A hint that the statement hashes narrow keys of rows already written (the duplicate scan of a
+   * new table): a backend holding a memory limit during bulk work may run it under its lower load
+   * limit (DuckDB), which keeps a large load's peak down. Not for statements reading uncommitted
+   * in-memory data such as TEMP tables, which a lower limit would push to disk.
+   */
+  readonly lowMemory?: boolean;
 }
 
 /**

@@ -54,6 +54,13 @@ export interface SqlDialect {
   readonly jsonIntegerMember?: (column: string, key: string) => string;
   /** Optional: a pseudo-column numbering the rows of a fresh table in insertion order (`rowid`). */
   readonly insertionOrder?: string;
+  /**
+   * Optional: a fixed-width digest of a text expression (collisions allowed), for finding repeated
+   * keys cheaply. The duplicate pre-filter groups digests instead of the texts: on DuckDB, 5M
+   * 36-character `insert_id`s group in 0.85 s under 128 MiB instead of 1.3 s under 256 MB. A
+   * collision only makes a few more rows ranked by the full key.
+   */
+  readonly keyDigest?: (expression: string) => string;
 }
 
 /** Portable JSON value types, the spelling `jsonObjectMembers` reports on every engine. */

@@ -51,7 +51,8 @@ export function deleteStagingLosersSql(
  * Deletes the losing copies of every duplicate group of `table` on `key`: per key, the row with the
  * largest `winner` value (SQL, NULL last) wins, then the largest `rowId` (SQL naming a unique,
  * increasing row identity). Only rows whose first key column repeats are ranked (a cheap one-column
- * GROUP BY), so a table without duplicates costs one scan.
+ * GROUP BY, of its digest where the dialect has `keyDigest`), so a table without duplicates costs
+ * one scan.
  */
 export function deleteLosersSql(
   dialect: SqlDialect,
@@ -60,13 +61,13 @@ export function deleteLosersSql(
   order: { readonly winner: string; readonly rowId: string },
 ): string {
   const q = (name: string) => dialect.quoteIdentifier(name);
-  const first = q(key[0]!);
+  const first = dialect.keyDigest ? dialect.keyDigest(q(key[0]!)) : q(key[0]!);
   const id = q('_rid');
   return (
     `DELETE FROM ${q(table)} WHERE ${order.rowId} IN (SELECT ${id} FROM (SELECT ${order.rowId} AS ${id}, ` +
     `row_number() OVER (PARTITION BY ${key.map(q).join(', ')} ORDER BY ${order.winner} DESC NULLS LAST, ` +
     `${order.rowId} DESC) AS ${q('_rn')} FROM ${q(table)} ` +
-    `WHERE ${first} IN (SELECT ${first} FROM ${q(table)} GROUP BY ${first} HAVING count(*) > 1)) d ` +
+    `WHERE ${first} IN (SELECT ${first} FROM ${q(table)} GROUP BY 1 HAVING count(*) > 1)) d ` +
     `WHERE d.${q('_rn')} > 1)`
   );
 }

@@ -196,6 +196,8 @@ export async function createEventsInPlace(
             winner: dialect.jsonIntegerMember!(q('properties'), 'mp_processing_time_ms'),
             rowId: dialect.insertionOrder!,
           }),
+          undefined,
+          { lowMemory: true },
         );
   if (replacing) {
     await session.run(`DROP TABLE ${q(name)}`);

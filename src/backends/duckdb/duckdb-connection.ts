@@ -75,8 +75,16 @@ class DuckDbSession implements Session {
   ) {}
 
   async run(sql: string, params?: SqlParams, options?: StatementOptions): Promise<number> {
-    const result = await this.execute(sql, params, options?.signal);
-    return result.rowsChanged;
+    const memory = options?.lowMemory ? this.#spoolMemory() : undefined;
+    if (!memory) return (await this.execute(sql, params, options?.signal)).rowsChanged;
+    // A scan of written rows that hashes narrow keys: run it under the load limit, as spool loads
+    // do (5M events: peak 486 -> see docs/benchmarks.md), and restore the transaction's limit.
+    await memory.beforeLoad(0);
+    try {
+      return (await this.execute(sql, params, options?.signal)).rowsChanged;
+    } finally {
+      await memory.afterLoads();
+    }
   }
 
   async query(sql: string, params?: SqlParams, options?: StatementOptions): Promise<ResultSet> {

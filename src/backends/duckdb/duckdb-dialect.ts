@@ -50,6 +50,7 @@ export const duckdbDialect: SqlDialect = {
   // A table created in the open transaction numbers its rows in insertion order (the Appender and
   // each spool load append in order; loads run one at a time and keep insertion order).
   insertionOrder: 'rowid',
+  keyDigest: (expression: string) => `hash(${expression})`,
 };
 
 const NUMBER_TYPES =

@@ -61,7 +61,7 @@ try {
     fromDate: '2024-06-01',
     toDate,
     parallel: true,
-    workers: 2,
+    workers: Number(process.env.MP_BENCH_WORKERS ?? 2),
     chunkDays: Number(process.env.MP_BENCH_CHUNK_DAYS ?? 5),
   });
   const seconds = (performance.now() - start) / 1000;

@@ -40,6 +40,7 @@ export {
   setDefaultAccount,
 } from './config/index.js';
 export { MixpanelExportFile } from './engine/mixpanel-export-file.js';
+export { PreparedExportFile } from './engine/prepared-export-file.js';
 export type { RecordSource } from './engine/record-batches.js';
 export type {
   AppendResult,

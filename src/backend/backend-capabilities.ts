@@ -47,6 +47,14 @@ export interface BackendCapabilities {
    */
   readonly tempStagingForExportFiles: boolean;
   /**
+   * The connection runs work aside from the write transaction, on a session of its own whose
+   * tables every later write transaction reads by name ({@link BackendConnection.prepareAside}):
+   * a fetch parses, transforms and dedups one chunk there while the previous chunk is being
+   * written, so two cores work at once (DuckDB, six chunks of 160k events: 5.3 → 3.6 s).
+   * Default false.
+   */
+  readonly preparesAside: boolean;
+  /**
    * The engine reads and writes Parquet and CSV files itself, and the connection exposes that as
    * {@link BackendConnection.fileIo} (DuckDB's `COPY … TO` and `read_parquet`). Without it, shared
    * code streams rows out and lets another engine with this ability write the file. Default false.
@@ -73,6 +81,7 @@ export const DEFAULT_CAPABILITIES: BackendCapabilities = Object.freeze({
   cheapDuplicateScan: false,
   nativeMixpanelExport: false,
   tempStagingForExportFiles: false,
+  preparesAside: false,
   nativeFileIo: false,
   nativeBackup: false,
 });

@@ -117,6 +117,15 @@ export interface BackendConnection extends Session, AsyncDisposable {
     options: { timeInMs: boolean },
   ): Promise<number>;
   /**
+   * Only with `capabilities.preparesAside`: runs `work` on a session of its own, beside the write
+   * transaction (and outside the write queue), in a private scratch database: tables created there
+   * are readable by name from every later write transaction of this connection, which must not
+   * write to them (drop them with another `prepareAside`). Each statement commits on its own; the
+   * scratch database is never written to the database file and is gone with the process. Runs
+   * under the same bulk settings as a write; `signal` interrupts the running statement.
+   */
+  prepareAside?<T>(work: (session: Session) => Promise<T>, options?: StatementOptions): Promise<T>;
+  /**
    * The engine's own file reader and writer. Present only when `capabilities.nativeFileIo`;
    * default absent, and shared code then streams rows through JavaScript instead.
    */

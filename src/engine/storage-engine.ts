@@ -21,6 +21,7 @@ import { toArrowTable } from '../query/arrow-table.js';
 import { resolveBackend } from './backend-settings.js';
 import { MetadataStore } from './metadata-store.js';
 import type { MixpanelExportFile } from './mixpanel-export-file.js';
+import { canPrepareExportFiles, type PreparedExportFile, prepareExportFile } from './prepared-export-file.js';
 import type { RecordSource } from './record-batches.js';
 import type {
   AppendResult,
@@ -183,6 +184,14 @@ export class StorageEngine implements AsyncDisposable {
     return this.#backend.capabilities.nativeMixpanelExport && this.#backend.stageMixpanelExport !== undefined;
   }
 
+  /**
+   * True when {@link prepareExportFile} works here (DuckDB): a Mixpanel export file can be parsed
+   * and deduplicated beside a running write.
+   */
+  get supportsPreparedExportFiles(): boolean {
+    return !this.#backend.readOnly && canPrepareExportFiles(this.#backend);
+  }
+
   get readOnly(): boolean {
     return this.#backend.readOnly;
   }
@@ -214,7 +223,7 @@ export class StorageEngine implements AsyncDisposable {
    */
   async createEventsTable(
     name: string,
-    source: RecordSource<EventRecord> | MixpanelExportFile,
+    source: RecordSource<EventRecord> | MixpanelExportFile | PreparedExportFile,
     metadata: TableMetadata = { type: 'events' },
     options: CreateTableOptions = {},
   ): Promise<number> {
@@ -222,6 +231,27 @@ export class StorageEngine implements AsyncDisposable {
     return this.#write('create a table', () =>
       createTable(this.#context(), EVENTS, name, source, { ...metadata, type: 'events' }, options),
     );
+  }
+
+  /**
+   * Parses, transforms and deduplicates a Mixpanel export file into a private staging table now,
+   * outside the write queue, so that it runs beside another write: a fetch prepares one chunk while
+   * the previous chunk is being written, and the two use a core each. Pass the result ONCE to
+   * {@link createEventsTable} or {@link appendEventsTable} in place of the file (the write then
+   * moves the staged rows in one transaction, as always), then release it; `await using` works.
+   * A bad record rejects here with the same `InvalidRecordError` the write would raise. Only where
+   * {@link supportsPreparedExportFiles}.
+   *
+   * @example
+   * await using prepared = await storage.prepareExportFile(new MixpanelExportFile(path));
+   * await storage.appendEventsTable('events', prepared);
+   */
+  async prepareExportFile(
+    file: MixpanelExportFile,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<PreparedExportFile> {
+    if (this.#backend.readOnly) throw new ReadOnlyError('prepare an export file');
+    return prepareExportFile(this.#backend, file, options);
   }
 
   /** Creates a profiles table; one row per distinct_id (the newest `last_seen` wins). */
@@ -240,7 +270,7 @@ export class StorageEngine implements AsyncDisposable {
   /** Appends events, skipping those already stored; reports how many were inserted and skipped. */
   async appendEventsTable(
     name: string,
-    source: RecordSource<EventRecord> | MixpanelExportFile,
+    source: RecordSource<EventRecord> | MixpanelExportFile | PreparedExportFile,
     options: IngestOptions & AppendMetadata = {},
   ): Promise<AppendResult> {
     assertUserTableName(name);

@@ -6,6 +6,7 @@ import { EventRowBuilder, ProfileRowBuilder } from './event-rows.js';
 import type { MetadataStore } from './metadata-store.js';
 import { exportFilesUnsupported, MixpanelExportFile } from './mixpanel-export-file.js';
 import { NativeStagedSource } from './native-staged-source.js';
+import { PreparedExportFile } from './prepared-export-file.js';
 import { type BatchCounter, type RecordSource, recordBatches } from './record-batches.js';
 import type { EventRecord, IngestOptions, ProfileRecord, TableType } from './records.js';
 import { RepeatProbe } from './repeat-probe.js';
@@ -64,11 +65,19 @@ export interface WriteContext {
   readonly metadata: MetadataStore;
 }
 
-/** A staging table; a TEMP one lives with the transaction's connection only. */
+/**
+ * A staging table; a TEMP one lives with the transaction's connection only. A borrowed one was
+ * prepared aside ({@link PreparedExportFile}): the write reads it but never drops it (its owner
+ * releases it, outside the transaction, which must write to one database only).
+ */
 export interface StagingTable {
   readonly name: string;
   readonly temporary: boolean;
+  readonly borrowed?: boolean;
 }
+
+/** Sources that arrive staged or are staged by the backend itself: never written in place. */
+export type NativeSource = MixpanelExportFile | NativeStagedSource | PreparedExportFile;
 
 /**
  * Streams `source` into a new staging table and removes the losing copies of duplicate groups within
@@ -78,10 +87,18 @@ export async function stage<R>(
   session: Session,
   ctx: WriteContext,
   kind: Kind<R>,
-  source: RecordSource<R> | MixpanelExportFile | NativeStagedSource,
+  source: RecordSource<R> | NativeSource,
   options: IngestOptions,
 ): Promise<{ staging: StagingTable; staged: number; duplicates: number }> {
   const { dialect, capabilities } = ctx.connection;
+  if (source instanceof PreparedExportFile) {
+    if (kind.type !== 'events') throw exportFilesUnsupported(ctx.connection.name);
+    throwIfAborted(options.signal, 'Ingestion');
+    source.take();
+    options.onProgress?.(source.staged);
+    const staging = { name: source.staging, temporary: true, borrowed: true };
+    return { staging, staged: source.staged, duplicates: source.duplicates };
+  }
   const staging = internalTableName('stage');
   const temporary = source instanceof MixpanelExportFile && capabilities.tempStagingForExportFiles;
   await session.run(createTableSql(dialect, staging, kind.stagingColumns, { temporary }));
@@ -163,7 +180,8 @@ export function writesInPlace(ctx: WriteContext, kind: Kind<unknown>, source: un
     dialect.jsonIntegerMember !== undefined &&
     dialect.insertionOrder !== undefined &&
     !(source instanceof MixpanelExportFile) &&
-    !(source instanceof NativeStagedSource)
+    !(source instanceof NativeStagedSource) &&
+    !(source instanceof PreparedExportFile)
   );
 }
 
@@ -232,7 +250,7 @@ export async function promoteStaging(
     await session.run(
       `INSERT INTO ${q(ready)} (${columnList(dialect, kind.columns)}) SELECT ${columnList(dialect, kind.columns)} FROM ${q(staging.name)}`,
     );
-    await session.run(`DROP TABLE ${q(staging.name)}`);
+    if (!staging.borrowed) await session.run(`DROP TABLE ${q(staging.name)}`);
   }
   // The swap comes last, so a replaced table stays readable (PostgreSQL readers only wait for the
   // brief DROP/RENAME, not for the whole load).

@@ -1,6 +1,5 @@
 import type { Session } from '../backend/backend.js';
 import { TableExistsError, TableNotFoundError } from '../errors.js';
-import type { MixpanelExportFile } from './mixpanel-export-file.js';
 import type { NativeStagedSource } from './native-staged-source.js';
 import type { RecordSource } from './record-batches.js';
 import type {
@@ -17,6 +16,7 @@ import {
   createIndexIfNeeded,
   EVENTS,
   type Kind,
+  type NativeSource,
   PROFILES,
   promoteStaging,
   type StagingTable,
@@ -38,7 +38,7 @@ export async function createTable<R>(
   ctx: WriteContext,
   kind: Kind<R>,
   name: string,
-  source: RecordSource<R> | MixpanelExportFile | NativeStagedSource,
+  source: RecordSource<R> | NativeSource,
   metadata: TableMetadata,
   options: CreateTableOptions,
 ): Promise<number> {
@@ -125,7 +125,7 @@ async function assertAppendable(ctx: WriteContext, kind: Kind<unknown>, name: st
 export async function appendEvents(
   ctx: WriteContext,
   name: string,
-  source: RecordSource<EventRecord> | MixpanelExportFile | NativeStagedSource,
+  source: RecordSource<EventRecord> | NativeSource,
   options: IngestOptions,
   extra: AppendMetadata = {},
 ): Promise<AppendResult> {
@@ -134,7 +134,7 @@ export async function appendEvents(
   const q = (n: string) => dialect.quoteIdentifier(n);
   return ctx.connection.transaction(async (session) => {
     const {
-      staging: { name: staging },
+      staging: { name: staging, borrowed },
       staged,
       duplicates: repeatedInSource,
     } = await stage(session, ctx, EVENTS, source, options);
@@ -167,7 +167,7 @@ export async function appendEvents(
     } else {
       inserted = await session.run(`${insertColumns} WHERE ${notStored}`);
     }
-    await session.run(`DROP TABLE ${q(staging)}`);
+    if (!borrowed) await session.run(`DROP TABLE ${q(staging)}`);
     await finishAppend(session, ctx, name, extra);
     return { inserted, updated: 0, duplicates: staged - inserted, replaced };
   });

@@ -81,23 +81,32 @@ async function writeInTurn<T>(
 /**
  * The fast lane for backends that parse JSON natively (DuckDB): each attempt lands its raw lines in
  * a temp file (no JavaScript parse), then the writer loads the file in ONE transaction. Downloads
- * of parallel chunks overlap on disk, not in memory. A chunk with integers wider than 64 bits is
- * loaded through the lossless JavaScript parser instead.
+ * of parallel chunks overlap on disk, not in memory. Where the engine prepares files aside, the
+ * chunk is parsed, transformed and deduplicated as soon as it has landed, while the chunk before it
+ * is being written, and its turn only moves the staged rows into place. A chunk with integers wider
+ * than 64 bits is loaded through the lossless JavaScript parser instead.
  */
 function exportChunkViaFile(ctx: ChunkContext, job: ChunkJob): Promise<ChunkWrite> {
   const { o, writer, progress, signal } = ctx;
   return ctx.client.exportRangeBlocks(exportParams(ctx, job), async (blocks, info) => {
     job.attempts = info.attempt;
     const chunk = await spoolBlocks(blocks, signal, (n) => progress.reading(job.index, n));
+    const file = new MixpanelExportFile(chunk.path, { timeInMs: o.timeInMs });
+    const preparing = !chunk.hasWideIntegers && writer.preparesFiles ? writer.prepare(file) : undefined;
+    // A failed preparation (a bad record) is raised in the chunk's turn, as a failed write would be:
+    // the chunks before it are written first.
+    preparing?.catch(() => undefined);
     try {
-      return await writeInTurn(ctx, job, null, () =>
+      return await writeInTurn(ctx, job, null, async () =>
         chunk.hasWideIntegers
           ? writer.write(toEventRecords(readSpooledEvents(chunk), o.timeInMs), job.range, (rows) =>
               progress.reading(job.index, rows),
             )
-          : writer.writeFile(new MixpanelExportFile(chunk.path, { timeInMs: o.timeInMs }), job.range),
+          : writer.writeFile(preparing ? await preparing : file, job.range),
       );
     } finally {
+      // Releasing frees memory only: a failure there must not turn a written chunk into a failed one.
+      await preparing?.then((prepared) => prepared.release()).catch(() => undefined);
       chunk.remove();
     }
   });

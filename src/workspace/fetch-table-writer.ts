@@ -1,4 +1,5 @@
 import type { MixpanelExportFile } from '../engine/mixpanel-export-file.js';
+import type { PreparedExportFile } from '../engine/prepared-export-file.js';
 import type { EventRecord, TableMetadata } from '../engine/records.js';
 import type { StorageEngine } from '../engine/storage-engine.js';
 
@@ -59,6 +60,20 @@ export class FetchTableWriter {
     return this.#storage.supportsMixpanelExportFiles;
   }
 
+  /**
+   * True when a chunk's file can be prepared before its write turn (`prepare`): parsed and
+   * deduplicated beside the write of the chunk before it.
+   */
+  get preparesFiles(): boolean {
+    return this.#storage.supportsPreparedExportFiles;
+  }
+
+  /** Prepares a chunk's file for {@link writeFile}; any time, no turn needed. Release it after. */
+  prepare(file: MixpanelExportFile): Promise<PreparedExportFile> {
+    const { signal } = this.#options;
+    return this.#storage.prepareExportFile(file, signal === undefined ? {} : { signal });
+  }
+
   /** True once the table exists (it existed, or a chunk created it). */
   get created(): boolean {
     return this.#exists;
@@ -79,7 +94,7 @@ export class FetchTableWriter {
   }
 
   /** Writes one chunk from a spooled Mixpanel export file (call only while holding a turn). */
-  writeFile(file: MixpanelExportFile, chunk: ChunkRange): Promise<ChunkWrite> {
+  writeFile(file: MixpanelExportFile | PreparedExportFile, chunk: ChunkRange): Promise<ChunkWrite> {
     return this.write(file, chunk, () => {});
   }
 
@@ -88,7 +103,7 @@ export class FetchTableWriter {
    * records read so far from `records`.
    */
   async write(
-    records: AsyncIterable<EventRecord> | MixpanelExportFile,
+    records: AsyncIterable<EventRecord> | MixpanelExportFile | PreparedExportFile,
     chunk: ChunkRange,
     onRead: (rows: number) => void,
   ): Promise<ChunkWrite> {

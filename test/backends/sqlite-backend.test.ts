@@ -141,6 +141,7 @@ describe('sqlite backend: storage modes', () => {
       cheapDuplicateScan: false,
       nativeMixpanelExport: false,
       tempStagingForExportFiles: false,
+      preparesAside: false,
       nativeFileIo: false,
       nativeBackup: true,
     });

@@ -15,9 +15,10 @@ import type {
 import { DEFAULT_CAPABILITIES } from '../../backend/backend-capabilities.js';
 import type { ColumnDef, WriteValue } from '../../backend/column-types.js';
 import type { ResultColumn, ResultSet } from '../../backend/result-set.js';
-import { DatabaseClosedError, MixpanelDataError } from '../../errors.js';
+import { DatabaseClosedError, MixpanelDataError, ReadOnlyError } from '../../errors.js';
 import { throwIfAborted } from '../../util/abort.js';
 import { fileBytes } from '../../util/file-bytes.js';
+import { DuckDbAsideSessions, WRITE_SEARCH_PATH } from './duckdb-aside-sessions.js';
 import {
   bulkMemoryLimit,
   DUCKDB_SETTING_NAMES,
@@ -57,6 +58,7 @@ export const DUCKDB_CAPABILITIES = Object.freeze({
   cheapDuplicateScan: true,
   nativeMixpanelExport: true,
   tempStagingForExportFiles: true,
+  preparesAside: true,
   nativeFileIo: true,
   nativeBackup: true,
 });
@@ -156,12 +158,23 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
   #closed = false;
   #inTransaction = false;
   #bulkDepth = 0;
+  #threadsDepth = 0;
+  readonly #aside: DuckDbAsideSessions;
 
   constructor(init: DuckDbConnectionInit) {
     super(init.connection, init.location);
     this.#init = init;
     this.readOnly = init.readOnly;
     this.fileIo = createDuckDbFileIo(this, (work) => this.withBulkMemoryLimit(work));
+    this.#aside = new DuckDbAsideSessions(init.instance, (conn) => new DuckDbSession(conn, this.location));
+  }
+
+  /** Work beside the write transaction, in the scratch database (capability `preparesAside`). */
+  prepareAside<T>(work: (session: Session) => Promise<T>, options?: StatementOptions): Promise<T> {
+    if (this.#closed) throw new DatabaseClosedError();
+    if (this.readOnly) throw new ReadOnlyError('prepare data for a write');
+    const wrap = (inner: () => Promise<T>) => this.withBulkMemoryLimit(() => this.#withWriteThreads(inner));
+    return this.#aside.run(work, wrap, options);
   }
 
   /** EXPORT DATABASE into `directory` (capability `nativeBackup`). */
@@ -219,7 +232,10 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
 
   transaction<T>(work: (session: Session) => Promise<T>): Promise<T> {
     if (this.#closed) throw new DatabaseClosedError();
-    return this.withBulkMemoryLimit(() => this.#transaction(work));
+    // Without a configured memory_limit DuckDB may cache up to 80% of RAM, and a long write keeps
+    // every block it wrote in that cache: memory would grow with the rows loaded. The write limit
+    // makes DuckDB evict them (they are on disk already) so memory stays flat.
+    return this.withBulkMemoryLimit(() => this.#withWriteThreads(() => this.#transaction(work)));
   }
 
   /**
@@ -250,14 +266,9 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
     // uncommitted write: they see the last committed state, as readers in other processes do.
     const conn = await this.#init.instance.connect();
     const session = new DuckDbSession(conn, this.location, this.#init.settings);
-    // Without a configured memory_limit DuckDB may cache up to 80% of RAM, and a long write keeps
-    // every block it wrote in that cache: memory would grow with the rows loaded. The write limit
-    // makes DuckDB evict them (they are on disk already) so memory stays flat. SET is instance-wide
-    // and not transactional, hence around the transaction rather than inside it.
-    // Threads too: leave a core to the JavaScript thread that feeds the write.
-    const threads = this.readOnly ? undefined : writeThreads(this.#init.settings);
     try {
-      if (threads) await session.run(`SET threads = ${threads}`); // validated whole number
+      // Staging tables prepared aside are read by name (this connection's setting only).
+      if (this.#aside.attached) await session.run(WRITE_SEARCH_PATH);
       await session.run('BEGIN TRANSACTION');
       try {
         const value = await work(session);
@@ -272,9 +283,26 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
         throw error;
       }
     } finally {
-      if (threads) await conn.run('RESET threads').catch(() => undefined);
       conn.closeSync();
       this.#inTransaction = false;
+    }
+  }
+
+  /**
+   * Runs write work under `write_threads`: leave a core to the JavaScript thread that feeds a write
+   * (and, with a statement prepared aside, one core to each connection). `threads` is instance-wide
+   * and not transactional: SET around the work, counted so that overlapping work (a write and a
+   * preparation beside it) resets it only when the last ends.
+   */
+  async #withWriteThreads<T>(work: () => Promise<T>): Promise<T> {
+    const threads = this.readOnly ? undefined : writeThreads(this.#init.settings);
+    if (!threads) return work();
+    if (this.#threadsDepth++ === 0) await this.conn.run(`SET threads = ${threads}`); // validated whole number
+    try {
+      return await work();
+    } finally {
+      if (--this.#threadsDepth === 0 && !this.#closed)
+        await this.conn.run('RESET threads').catch(() => undefined);
     }
   }
 
@@ -351,6 +379,7 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
     if (this.#closed) return;
     this.#closed = true;
     try {
+      await this.#aside.close();
       this.conn.closeSync();
     } finally {
       this.#init.onClose();

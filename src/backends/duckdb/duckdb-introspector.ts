@@ -39,7 +39,7 @@ export async function describeDuckDbTable(
 /** On-disk bytes per table, estimated from the blocks its columns occupy (null in memory). */
 export async function duckDbTableBytes(connection: DuckDBConnection, table: string): Promise<number | null> {
   const reader = await connection.runAndReadAll(
-    `SELECT count(DISTINCT block_id) * (SELECT block_size FROM pragma_database_size())
+    `SELECT count(DISTINCT block_id) * (SELECT block_size FROM pragma_database_size() WHERE database_name = current_database())
        FROM pragma_storage_info($1) WHERE persistent`,
     [table],
   );

@@ -47,6 +47,7 @@ export class FetchTableWriter {
   readonly #options: FetchTableWriterOptions;
   #exists: boolean;
   #tail: Promise<void> = Promise.resolve();
+  #prepareTail: Promise<void> = Promise.resolve();
 
   constructor(storage: StorageEngine, table: string, options: FetchTableWriterOptions) {
     this.#storage = storage;
@@ -68,10 +69,22 @@ export class FetchTableWriter {
     return this.#storage.supportsPreparedExportFiles;
   }
 
-  /** Prepares a chunk's file for {@link writeFile}; any time, no turn needed. Release it after. */
+  /**
+   * Prepares a chunk's file for {@link writeFile}; no write turn needed. Release it after.
+   * Preparations run one at a time: one chunk parsed beside the one being written keeps both cores
+   * busy, and more would only compete for them (and for the libuv threads that also gunzip and
+   * spool the downloads).
+   */
   prepare(file: MixpanelExportFile): Promise<PreparedExportFile> {
     const { signal } = this.#options;
-    return this.#storage.prepareExportFile(file, signal === undefined ? {} : { signal });
+    const prepared = this.#prepareTail.then(() =>
+      this.#storage.prepareExportFile(file, signal === undefined ? {} : { signal }),
+    );
+    this.#prepareTail = prepared.then(
+      () => undefined,
+      () => undefined,
+    );
+    return prepared;
   }
 
   /** True once the table exists (it existed, or a chunk created it). */

@@ -18,6 +18,7 @@ export class PreparedExportFile implements AsyncDisposable {
   #taken = false;
   #released: Promise<void> | undefined;
 
+  /** Internal: built by `prepareExportFile`. */
   constructor(
     /** The staging table (internal name, readable from write transactions by name). */
     readonly staging: string,
@@ -26,10 +27,19 @@ export class PreparedExportFile implements AsyncDisposable {
     /** Losing copies of duplicate groups within the file, already removed. */
     readonly duplicates: number,
     private readonly drop: () => Promise<void>,
+    private readonly owner: BackendConnection,
   ) {}
 
-  /** Hands the staged rows to one write; a second use, or a use after release, is refused. */
-  take(): void {
+  /**
+   * Hands the staged rows to one write on `connection`; a second use, a use after release, or a
+   * use by another storage engine (which cannot see the staged rows) is refused.
+   */
+  take(connection: BackendConnection): void {
+    if (connection !== this.owner) {
+      throw new InvalidArgumentError(
+        'This export file was prepared by another storage engine; write it through the engine that prepared it.',
+      );
+    }
     if (this.#taken || this.#released) {
       throw new InvalidArgumentError(
         'A prepared export file can be written once, before it is released; prepare the file again.',
@@ -92,7 +102,7 @@ export async function prepareExportFile(
       await session.run(createTableSql(dialect, staging, EVENT_STAGING_COLUMNS));
       const staged = await load.call(connection, session, staging, file.path, { timeInMs: file.timeInMs });
       const duplicates = await session.run(deleteStagingLosersSql(dialect, staging, EVENT_KEY, '_proc'));
-      return new PreparedExportFile(staging, staged, duplicates, drop);
+      return new PreparedExportFile(staging, staged, duplicates, drop, connection);
     }, options);
   } catch (error) {
     await drop().catch(() => undefined);

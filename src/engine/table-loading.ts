@@ -94,7 +94,7 @@ export async function stage<R>(
   if (source instanceof PreparedExportFile) {
     if (kind.type !== 'events') throw exportFilesUnsupported(ctx.connection.name);
     throwIfAborted(options.signal, 'Ingestion');
-    source.take();
+    source.take(ctx.connection);
     options.onProgress?.(source.staged);
     const staging = { name: source.staging, temporary: true, borrowed: true };
     return { staging, staged: source.staged, duplicates: source.duplicates };

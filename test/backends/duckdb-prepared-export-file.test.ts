@@ -104,6 +104,13 @@ describe('PreparedExportFile on DuckDB', () => {
     await unused.release();
     await expect(s.appendEventsTable('events', unused)).rejects.toBeInstanceOf(InvalidArgumentError);
     expect(await s.executeScalar('SELECT count(*) FROM events')).toBe(100);
+    // Another engine cannot see the staged rows: refused by name, not a missing-table error.
+    await using other = await StorageEngine.inMemory();
+    await using elsewhere = await s.prepareExportFile(file(dayLines(2, 10)));
+    const error = await other.createEventsTable('events', elsewhere).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as Error).message).toMatch(/prepared by another storage engine/);
+    expect(await other.tableExists('events')).toBe(false);
   });
 
   it('names the first bad line when preparing, and leaves nothing staged', async () => {

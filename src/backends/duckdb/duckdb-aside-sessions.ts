@@ -20,7 +20,8 @@ export const WRITE_SEARCH_PATH = `SET search_path = 'main,${SCRATCH_DATABASE}'`;
  * Sessions beside the write transaction, each on its own DuckDB connection: with `threads = 1`
  * (the write setting on two cores) DuckDB runs each connection's statement on the thread that
  * called it, so a statement here and one in the write transaction use one core each. The owner
- * wraps the work in its bulk settings; `close()` interrupts what still runs and waits for it.
+ * wraps the work in its bulk settings (run on the session's connection); `close()` interrupts what
+ * still runs and waits for it.
  */
 export class DuckDbAsideSessions {
   readonly #running = new Set<{ conn: DuckDBConnection; done: Promise<unknown> }>();
@@ -39,14 +40,14 @@ export class DuckDbAsideSessions {
 
   async run<T>(
     work: (session: Session) => Promise<T>,
-    wrap: (inner: () => Promise<T>) => Promise<T>,
+    wrap: (conn: DuckDBConnection, inner: () => Promise<T>) => Promise<T>,
     options: StatementOptions = {},
   ): Promise<T> {
     if (this.#closed) throw new DatabaseClosedError();
     const conn = await this.instance.connect();
     const stop = () => conn.interrupt();
     options.signal?.addEventListener('abort', stop, { once: true });
-    const done = wrap(async () => {
+    const done = wrap(conn, async () => {
       // IF NOT EXISTS: engines opened on the same file share the instance, and so its attachments.
       await conn.run(`ATTACH IF NOT EXISTS ':memory:' AS ${SCRATCH_DATABASE}`);
       this.#attached = true;

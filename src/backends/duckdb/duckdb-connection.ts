@@ -173,7 +173,8 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
   prepareAside<T>(work: (session: Session) => Promise<T>, options?: StatementOptions): Promise<T> {
     if (this.#closed) throw new DatabaseClosedError();
     if (this.readOnly) throw new ReadOnlyError('prepare data for a write');
-    const wrap = (inner: () => Promise<T>) => this.withBulkMemoryLimit(() => this.#withWriteThreads(inner));
+    const wrap = (conn: DuckDBConnection, inner: () => Promise<T>) =>
+      this.withBulkMemoryLimit(() => this.#withWriteThreads(conn, inner));
     return this.#aside.run(work, wrap, options);
   }
 
@@ -235,7 +236,7 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
     // Without a configured memory_limit DuckDB may cache up to 80% of RAM, and a long write keeps
     // every block it wrote in that cache: memory would grow with the rows loaded. The write limit
     // makes DuckDB evict them (they are on disk already) so memory stays flat.
-    return this.withBulkMemoryLimit(() => this.#withWriteThreads(() => this.#transaction(work)));
+    return this.withBulkMemoryLimit(() => this.#transaction(work));
   }
 
   /**
@@ -269,19 +270,21 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
     try {
       // Staging tables prepared aside are read by name (this connection's setting only).
       if (this.#aside.attached) await session.run(WRITE_SEARCH_PATH);
-      await session.run('BEGIN TRANSACTION');
-      try {
-        const value = await work(session);
-        await session.run('COMMIT');
-        return value;
-      } catch (error) {
+      return await this.#withWriteThreads(conn, async () => {
+        await session.run('BEGIN TRANSACTION');
         try {
-          await conn.run('ROLLBACK');
-        } catch {
-          // The transaction may already be aborted by the failure; nothing is left to undo.
+          const value = await work(session);
+          await session.run('COMMIT');
+          return value;
+        } catch (error) {
+          try {
+            await conn.run('ROLLBACK');
+          } catch {
+            // The transaction may already be aborted by the failure; nothing is left to undo.
+          }
+          throw error;
         }
-        throw error;
-      }
+      });
     } finally {
       conn.closeSync();
       this.#inTransaction = false;
@@ -292,17 +295,17 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
    * Runs write work under `write_threads`: leave a core to the JavaScript thread that feeds a write
    * (and, with a statement prepared aside, one core to each connection). `threads` is instance-wide
    * and not transactional: SET around the work, counted so that overlapping work (a write and a
-   * preparation beside it) resets it only when the last ends.
+   * preparation beside it) resets it only when the last ends. Both run on `conn`, the work's own
+   * connection (open until the work has settled), never on the main connection readers use.
    */
-  async #withWriteThreads<T>(work: () => Promise<T>): Promise<T> {
+  async #withWriteThreads<T>(conn: DuckDBConnection, work: () => Promise<T>): Promise<T> {
     const threads = this.readOnly ? undefined : writeThreads(this.#init.settings);
     if (!threads) return work();
-    if (this.#threadsDepth++ === 0) await this.conn.run(`SET threads = ${threads}`); // validated whole number
+    if (this.#threadsDepth++ === 0) await conn.run(`SET threads = ${threads}`); // validated whole number
     try {
       return await work();
     } finally {
-      if (--this.#threadsDepth === 0 && !this.#closed)
-        await this.conn.run('RESET threads').catch(() => undefined);
+      if (--this.#threadsDepth === 0) await conn.run('RESET threads').catch(() => undefined);
     }
   }
 

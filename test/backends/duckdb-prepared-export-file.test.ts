@@ -52,7 +52,7 @@ describe('PreparedExportFile on DuckDB', () => {
       'SELECT event_name, event_time, distinct_id, insert_id, CAST(properties AS VARCHAR) FROM events ORDER BY ALL',
     );
   const scratchTables = (s: StorageEngine) =>
-    s.executeScalar("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'mp_scratch'");
+    s.executeScalar("SELECT count(*) FROM duckdb_tables() WHERE database_name LIKE 'mp_scratch_%'");
 
   it('stores exactly what the file stores, on create, append and replace, and reports the same counts', async () => {
     await using direct = await StorageEngine.inMemory();
@@ -144,6 +144,13 @@ describe('PreparedExportFile on DuckDB', () => {
     expect((await s.appendEventsTable('events', p)).inserted).toBe(20_000);
     await p.release();
     expect(await s.executeScalar("SELECT count(*) FROM events WHERE event_name <> 'Load'")).toBe(20_000);
+    // The scratch database is this engine's: a second engine on the file (sharing DuckDB's
+    // instance) sees it while the first is open and not after it closed.
+    await using other = await StorageEngine.open({ path });
+    const scratch = "SELECT count(*) FROM duckdb_databases() WHERE database_name LIKE 'mp_scratch_%'";
+    expect(await other.executeScalar(scratch)).toBe(1);
+    await s.close();
+    expect(await other.executeScalar(scratch)).toBe(0);
   });
 
   it('stops at an abort, and close() interrupts a preparation still running', async () => {

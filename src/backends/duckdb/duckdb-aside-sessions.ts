@@ -1,20 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Session, StatementOptions } from '../../backend/backend.js';
 import { DatabaseClosedError } from '../../errors.js';
-
-/**
- * The scratch database of work done aside from the write transaction (capability `preparesAside`):
- * an in-memory database attached to the instance, so it is never written to the database file and
- * vanishes with the process; under the memory limit DuckDB spills it to its temp directory.
- */
-export const SCRATCH_DATABASE = 'mp_scratch';
-
-/**
- * The search path of a write transaction's connection once the scratch database exists: new tables
- * still go to the connection's own database (the first entry), and a name not found there is read
- * from the scratch database, so the engine's SQL names a prepared staging table as any other.
- */
-export const WRITE_SEARCH_PATH = `SET search_path = 'main,${SCRATCH_DATABASE}'`;
 
 /**
  * Sessions beside the write transaction, each on its own DuckDB connection: with `threads = 1`
@@ -24,6 +11,13 @@ export const WRITE_SEARCH_PATH = `SET search_path = 'main,${SCRATCH_DATABASE}'`;
  * still runs and waits for it.
  */
 export class DuckDbAsideSessions {
+  /**
+   * The scratch database: in memory, attached to the instance, so it is never written to the
+   * database file and vanishes with the process (under the memory limit DuckDB spills it to its
+   * temp directory). The name is this engine's own: engines opened on one file share the instance
+   * and its attachments, and a fixed name could also be the catalog name of the user's own file.
+   */
+  readonly database = `mp_scratch_${randomBytes(6).toString('hex')}`;
   readonly #running = new Set<{ conn: DuckDBConnection; done: Promise<unknown> }>();
   #attached = false;
   #closed = false;
@@ -33,9 +27,14 @@ export class DuckDbAsideSessions {
     private readonly newSession: (conn: DuckDBConnection) => Session,
   ) {}
 
-  /** Whether the scratch database was attached (write transactions then search it). */
-  get attached(): boolean {
-    return this.#attached;
+  /**
+   * The statement a write transaction's connection runs first once the scratch database exists:
+   * new tables still go to the connection's own database (the first entry), and a name not found
+   * there is read from the scratch database, so the engine's SQL names a prepared staging table as
+   * any other. Undefined while nothing was prepared.
+   */
+  get writeSearchPath(): string | undefined {
+    return this.#attached ? `SET search_path = 'main,${this.database}'` : undefined;
   }
 
   async run<T>(
@@ -48,10 +47,9 @@ export class DuckDbAsideSessions {
     const stop = () => conn.interrupt();
     options.signal?.addEventListener('abort', stop, { once: true });
     const done = wrap(conn, async () => {
-      // IF NOT EXISTS: engines opened on the same file share the instance, and so its attachments.
-      await conn.run(`ATTACH IF NOT EXISTS ':memory:' AS ${SCRATCH_DATABASE}`);
+      await conn.run(`ATTACH IF NOT EXISTS ':memory:' AS ${this.database}`);
       this.#attached = true;
-      await conn.run(`USE ${SCRATCH_DATABASE}`);
+      await conn.run(`USE ${this.database}`);
       return work(this.newSession(conn));
     });
     const entry = { conn, done };
@@ -65,11 +63,23 @@ export class DuckDbAsideSessions {
     }
   }
 
-  /** Interrupts the sessions still running and waits until they have settled. */
+  /**
+   * Interrupts the sessions still running, waits until they have settled, and detaches the scratch
+   * database (the instance may outlive this engine when another one shares it).
+   */
   async close(): Promise<void> {
     this.#closed = true;
     const running = [...this.#running];
     for (const { conn } of running) conn.interrupt();
     await Promise.allSettled(running.map((r) => r.done));
+    if (!this.#attached) return;
+    const conn = await this.instance.connect();
+    try {
+      await conn.run(`DETACH DATABASE IF EXISTS ${this.database}`);
+    } catch {
+      // Best effort: an attachment left behind is empty and goes with the instance.
+    } finally {
+      conn.closeSync();
+    }
   }
 }

@@ -18,7 +18,7 @@ import type { ResultColumn, ResultSet } from '../../backend/result-set.js';
 import { DatabaseClosedError, MixpanelDataError, ReadOnlyError } from '../../errors.js';
 import { throwIfAborted } from '../../util/abort.js';
 import { fileBytes } from '../../util/file-bytes.js';
-import { DuckDbAsideSessions, WRITE_SEARCH_PATH } from './duckdb-aside-sessions.js';
+import { DuckDbAsideSessions } from './duckdb-aside-sessions.js';
 import {
   bulkMemoryLimit,
   DUCKDB_SETTING_NAMES,
@@ -269,7 +269,8 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
     const session = new DuckDbSession(conn, this.location, this.#init.settings);
     try {
       // Staging tables prepared aside are read by name (this connection's setting only).
-      if (this.#aside.attached) await session.run(WRITE_SEARCH_PATH);
+      const searchPath = this.#aside.writeSearchPath;
+      if (searchPath) await session.run(searchPath);
       return await this.#withWriteThreads(conn, async () => {
         await session.run('BEGIN TRANSACTION');
         try {

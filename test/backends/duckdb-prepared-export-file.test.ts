@@ -172,6 +172,19 @@ describe('PreparedExportFile on DuckDB', () => {
     expect(await running).toBeInstanceOf(Error);
   });
 
+  it("leaves the user's database alone: tables, stats and a backup see only its own tables", async () => {
+    const path = join(dir, 'own.duckdb');
+    await using s = await StorageEngine.open({ path });
+    await using first = await s.prepareExportFile(file(dayLines(3, 200)));
+    await s.createEventsTable('events', first);
+    await using waiting = await s.prepareExportFile(file(dayLines(4, 200)));
+    expect(await scratchTables(s)).toBe(2);
+    expect((await s.listTables()).map((t) => t.name)).toEqual(['events']);
+    expect((await s.stats()).tables.map((t) => t.name)).toEqual(['events']);
+    const backup = await s.backup(join(dir, 'own-backup'));
+    expect(backup.tables.map((t) => t.name)).toEqual(['events']);
+  });
+
   it('is refused read-only and by backends without it', async () => {
     const path = join(dir, 'ro.duckdb');
     const writer = await StorageEngine.open({ path });

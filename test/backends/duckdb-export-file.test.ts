@@ -62,6 +62,43 @@ describe('MixpanelExportFile on DuckDB', () => {
     });
   });
 
+  it('ranks duplicates by the engine rule: processing times truncated, strings and booleans are none', async () => {
+    await using s = await StorageEngine.inMemory();
+    const at = (id: string, city: string, proc: string | undefined) =>
+      `{"event":"Purchase","properties":{"time":1717243512,"distinct_id":"u1","$insert_id":"${id}","city":"${city}"` +
+      `${proc === undefined ? '' : `,"mp_processing_time_ms":${proc}`}}}`;
+    const lines = [
+      at('tie', 'first', '7'),
+      at('tie', 'second', '7'), // same processing time: the later line wins
+      at('frac', 'truncated', '2.9'),
+      at('frac', 'later', '2'), // 2.9 counts as 2 (not rounded to 3): a tie, the later line wins
+      at('none', 'with time', '1'),
+      at('none', 'without', undefined), // a missing time loses to any time
+      at('text', 'numeric', '1'),
+      at('text', 'string', '"99"'), // a string is not a processing time
+      at('bool', 'numeric', '0'),
+      at('bool', 'boolean', 'true'), // nor is a boolean
+      at('big', 'bigint', '9007199254740993'),
+      at('big', 'number', '9007199254740990'),
+    ];
+    const winners = async () =>
+      (await s.executeRows("SELECT insert_id, properties->>'city' FROM events ORDER BY insert_id")).rows;
+    const expected = [
+      ['big', 'bigint'],
+      ['bool', 'numeric'],
+      ['frac', 'later'],
+      ['none', 'with time'],
+      ['text', 'numeric'],
+      ['tie', 'second'],
+    ];
+    expect(await s.createEventsTable('events', new MixpanelExportFile(file(lines)))).toBe(6);
+    expect(await winners()).toEqual(expected);
+    // The same rule when the file is prepared beside a write (the fetch's path).
+    await using prepared = await s.prepareExportFile(new MixpanelExportFile(file(lines)));
+    await s.createEventsTable('events', prepared, { type: 'events' }, { replace: true });
+    expect(await winners()).toEqual(expected);
+  });
+
   it('reads time in milliseconds when asked', async () => {
     await using s = await StorageEngine.inMemory();
     const path = file([line('E', { time: 1717243512345, distinct_id: 'u', $insert_id: 'i' })]);

@@ -37,21 +37,28 @@ export const duckdbDialect: SqlDialect = {
   // Explicit, because a user's `SET default_collation` would otherwise change the order.
   binaryCollation: (expression) => `(${expression} COLLATE "binary")`,
   columnFamily: (catalogType) => duckdbColumnFamily(catalogType),
-  // json_type names the number's storage: UBIGINT/BIGINT for integers that fit 64 bits (exact),
-  // DOUBLE for fractions (truncated). Anything else, or an integer beyond BIGINT, is NULL.
-  jsonIntegerMember: (column: string, key: string) => {
-    const path = `'$.${key}'`;
-    return (
-      `(CASE json_type(${column}, ${path}) WHEN 'UBIGINT' THEN TRY_CAST(${column} ->> ${path} AS BIGINT) ` +
-      `WHEN 'BIGINT' THEN TRY_CAST(${column} ->> ${path} AS BIGINT) ` +
-      `WHEN 'DOUBLE' THEN TRY_CAST(trunc(CAST(${column} ->> ${path} AS DOUBLE)) AS BIGINT) END)`
-    );
-  },
+  jsonIntegerMember: (column: string, key: string) => jsonIntegerValue(`(${column} -> '$.${key}')`),
   // A table created in the open transaction numbers its rows in insertion order (the Appender and
   // each spool load append in order; loads run one at a time and keep insertion order).
   insertionOrder: 'rowid',
   keyDigest: (expression: string) => `hash(${expression})`,
 };
+
+/**
+ * The engine's `_proc` rule (`engine/event-rows.ts`) for a JSON value `v` (SQL): the integer part of
+ * a JSON number, else NULL. json_type names the number's storage: UBIGINT/BIGINT for integers that
+ * fit 64 bits (exact), DOUBLE for fractions (truncated toward zero). A string, a boolean, or an
+ * integer beyond BIGINT is NULL. One spelling for every DuckDB lane that ranks duplicates (the
+ * in-place dedup, fetched export files, imported event lines): a plain `TRY_CAST(v AS BIGINT)`
+ * would round fractions and read `"99"` and `true` as numbers.
+ */
+export function jsonIntegerValue(v: string): string {
+  return (
+    `(CASE json_type(${v}) WHEN 'UBIGINT' THEN TRY_CAST(${v} AS BIGINT) ` +
+    `WHEN 'BIGINT' THEN TRY_CAST(${v} AS BIGINT) ` +
+    `WHEN 'DOUBLE' THEN TRY_CAST(trunc(CAST(${v} AS DOUBLE)) AS BIGINT) END)`
+  );
+}
 
 const NUMBER_TYPES =
   /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL(\(\d+,\d+\))?)$/;

@@ -1,6 +1,7 @@
 import type { Session } from '../../backend/backend.js';
 import { quoteIdentifierStandard as q } from '../../backend/sql-dialect.js';
 import { InvalidRecordError } from '../../errors.js';
+import { jsonIntegerValue } from './duckdb-dialect.js';
 
 /**
  * Loads a Mixpanel export JSONL file into an events staging table with DuckDB's own parallel JSON
@@ -9,7 +10,8 @@ import { InvalidRecordError } from '../../errors.js';
  *
  * - `event` → event_name; `properties.time` (seconds, or ms) → event_time (UTC);
  *   `properties.distinct_id` → distinct_id (`''` when absent); `properties.$insert_id` → insert_id;
- * - `mp_processing_time_ms` → `_proc`, line order → `_seq` (read_json keeps insertion order);
+ * - `mp_processing_time_ms` → `_proc` by the engine's rule (`jsonIntegerValue`), line order → `_seq`
+ *   (read_json keeps insertion order);
  * - events without `$insert_id` get `~<sha256 of name, time, distinct_id, properties>-<occurrence>`,
  *   the same scheme as the JavaScript path (the hashed text may differ in number formatting, so
  *   ids derived on one path are stable on that path).
@@ -45,7 +47,7 @@ export async function stageMixpanelExportFile(
     `SELECT CASE WHEN event IS NULL OR event = '' THEN error('${BAD_RECORD}' || seq || ':event') ELSE event END, ` +
     `coalesce(make_timestamp(CAST(round(TRY_CAST(j[1] AS DOUBLE) * ${toMicros}) AS BIGINT)), ` +
     `error('${BAD_RECORD}' || seq || ':properties.time')), ` +
-    `coalesce(j[2] ->> '$', ''), coalesce(j[3] ->> '$', ''), properties, TRY_CAST(j[4] AS BIGINT), seq ` +
+    `coalesce(j[2] ->> '$', ''), coalesce(j[3] ->> '$', ''), properties, ${jsonIntegerValue('j[4]')}, seq ` +
     `FROM (${extracted})`;
   const derivedHash = `substr(sha256(event_name || chr(0) || CAST(epoch_ms(event_time) AS VARCHAR) || chr(0) || distinct_id || chr(0) || CAST(properties AS VARCHAR)), 1, 24)`;
   // '' marks "no usable $insert_id" (absent, null or empty); identical events are numbered in line order.

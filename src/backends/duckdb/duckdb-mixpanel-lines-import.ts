@@ -1,4 +1,5 @@
 import type { NativeImportFile } from '../../backend/backend.js';
+import { jsonIntegerValue } from './duckdb-dialect.js';
 import { type ExportLinesLane, exportLinesLoader } from './duckdb-export-lines-loader.js';
 import { type ExportLineShape, idText } from './duckdb-export-lines-sql.js';
 import { badRecord, type FlatLoader } from './duckdb-flat-sql.js';
@@ -56,8 +57,7 @@ function select(timeInMs: boolean, properties: string): string {
     `THEN make_timestamp(CAST(${ms} AS BIGINT) * 1000) ELSE ${badRecord('properties.time')} END, ` +
     `CASE WHEN j[3] IS NULL OR json_type(j[3]) = 'NULL' THEN '' ELSE coalesce(${idText('j[3]', true)}, ${badRecord('properties.distinct_id')}) END, ` +
     `coalesce(nullif(${idText('j[4]', false)}, ''), ${badRecord('properties.$insert_id')}), ${properties}, ` +
-    `CASE json_type(j[5]) WHEN 'DOUBLE' THEN TRY_CAST(trunc(CAST(j[5] AS DOUBLE)) AS BIGINT) ` +
-    `WHEN 'BIGINT' THEN TRY_CAST(j[5] AS BIGINT) WHEN 'UBIGINT' THEN TRY_CAST(j[5] AS BIGINT) END, seq`
+    `${jsonIntegerValue('j[5]')}, seq`
   );
 }
 

@@ -30,6 +30,7 @@ import { duckdbDialect } from './duckdb-dialect.js';
 import { mapDuckDbError } from './duckdb-errors.js';
 import { backupDuckDb } from './duckdb-file-backup.js';
 import { createDuckDbFileIo } from './duckdb-file-io.js';
+import { HeldSetting } from './duckdb-held-setting.js';
 import { describeDuckDbTable, duckDbTableBytes, listDuckDbTables } from './duckdb-introspector.js';
 import { stageMixpanelExportFile } from './duckdb-mixpanel-export.js';
 import type { SpoolMemory } from './duckdb-spool-writer.js';
@@ -157,8 +158,8 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
   readonly #init: DuckDbConnectionInit;
   #closed = false;
   #inTransaction = false;
-  #bulkDepth = 0;
-  #threadsDepth = 0;
+  readonly #memoryLimit = new HeldSetting('memory_limit');
+  readonly #threads = new HeldSetting('threads');
   readonly #aside: DuckDbAsideSessions;
 
   constructor(init: DuckDbConnectionInit) {
@@ -243,19 +244,12 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
    * Runs bulk work (a write transaction, an export) under `bulk_memory_limit`. Without a configured
    * memory_limit DuckDB may cache up to 80% of RAM, and a long load or export keeps every block it
    * wrote or read in that cache: memory would grow with the rows. Under the limit DuckDB evicts
-   * them (they are on disk) and memory stays flat. SET is instance-wide and not transactional, so
-   * it wraps the work, counted so that overlapping bulk work resets it only when the last ends.
+   * them (they are on disk) and memory stays flat. Held across overlapping work (`HeldSetting`).
    */
   async withBulkMemoryLimit<T>(work: () => Promise<T>): Promise<T> {
     const limit = bulkMemoryLimit(this.#init.settings);
     if (!limit) return work();
-    if (this.#bulkDepth++ === 0) await this.conn.run(`SET memory_limit = '${limit}'`); // validated size
-    try {
-      return await work();
-    } finally {
-      if (--this.#bulkDepth === 0 && !this.#closed)
-        await this.conn.run('RESET memory_limit').catch(() => undefined);
-    }
+    return this.#memoryLimit.hold(this.conn, `'${limit}'`, work, () => !this.#closed); // validated size
   }
 
   async #transaction<T>(work: (session: Session) => Promise<T>): Promise<T> {
@@ -294,20 +288,14 @@ export class DuckDbConnection extends DuckDbSession implements BackendConnection
 
   /**
    * Runs write work under `write_threads`: leave a core to the JavaScript thread that feeds a write
-   * (and, with a statement prepared aside, one core to each connection). `threads` is instance-wide
-   * and not transactional: SET around the work, counted so that overlapping work (a write and a
-   * preparation beside it) resets it only when the last ends. Both run on `conn`, the work's own
-   * connection (open until the work has settled), never on the main connection readers use.
+   * (and, with a statement prepared aside, one core to each connection). Held across overlapping
+   * work (a write and a preparation beside it; `HeldSetting`), SET and RESET on `conn`, the work's
+   * own connection (open until the work has settled), never on the main connection readers use.
    */
   async #withWriteThreads<T>(conn: DuckDBConnection, work: () => Promise<T>): Promise<T> {
     const threads = this.readOnly ? undefined : writeThreads(this.#init.settings);
     if (!threads) return work();
-    if (this.#threadsDepth++ === 0) await conn.run(`SET threads = ${threads}`); // validated whole number
-    try {
-      return await work();
-    } finally {
-      if (--this.#threadsDepth === 0) await conn.run('RESET threads').catch(() => undefined);
-    }
+    return this.#threads.hold(conn, String(threads), work); // validated whole number
   }
 
   stageMixpanelExport(session: Session, staging: string, path: string, options: { timeInMs: boolean }) {

@@ -1,3 +1,4 @@
+import type { BackendConnection } from '../backend/backend.js';
 import { UnsupportedError } from '../errors.js';
 
 /**
@@ -17,6 +18,11 @@ export class MixpanelExportFile {
     this.path = path;
     this.timeInMs = options.timeInMs ?? false;
   }
+}
+
+/** Whether `connection` loads Mixpanel export files natively (`stageMixpanelExport` behind its flag). */
+export function canLoadExportFiles(connection: BackendConnection): boolean {
+  return connection.capabilities.nativeMixpanelExport && connection.stageMixpanelExport !== undefined;
 }
 
 /** The error for a backend without a native JSON loader. */

@@ -1,7 +1,7 @@
 import type { BackendConnection } from '../backend/backend.js';
 import { DatabaseClosedError, InvalidArgumentError, UnsupportedError } from '../errors.js';
 import { throwIfAborted } from '../util/abort.js';
-import type { MixpanelExportFile } from './mixpanel-export-file.js';
+import { canLoadExportFiles, type MixpanelExportFile } from './mixpanel-export-file.js';
 import { createTableSql, deleteStagingLosersSql } from './statements.js';
 import { internalTableName } from './table-name.js';
 import { EVENT_KEY, EVENT_STAGING_COLUMNS } from './table-schemas.js';
@@ -61,11 +61,9 @@ export class PreparedExportFile implements AsyncDisposable {
 
 /** Whether the backend can prepare export files aside (and load them natively at all). */
 export function canPrepareExportFiles(connection: BackendConnection): boolean {
-  const { capabilities } = connection;
   return (
-    capabilities.nativeMixpanelExport &&
-    capabilities.preparesAside &&
-    connection.stageMixpanelExport !== undefined &&
+    canLoadExportFiles(connection) &&
+    connection.capabilities.preparesAside &&
     connection.prepareAside !== undefined
   );
 }
@@ -80,8 +78,7 @@ export async function prepareExportFile(
   file: MixpanelExportFile,
   options: { readonly signal?: AbortSignal } = {},
 ): Promise<PreparedExportFile> {
-  const load = connection.stageMixpanelExport;
-  if (!canPrepareExportFiles(connection) || !load) {
+  if (!canPrepareExportFiles(connection)) {
     throw new UnsupportedError(`The ${connection.name} backend cannot prepare Mixpanel export files.`);
   }
   throwIfAborted(options.signal, 'Ingestion');
@@ -100,7 +97,9 @@ export async function prepareExportFile(
   try {
     return await connection.prepareAside!(async (session) => {
       await session.run(createTableSql(dialect, staging, EVENT_STAGING_COLUMNS));
-      const staged = await load.call(connection, session, staging, file.path, { timeInMs: file.timeInMs });
+      const staged = await connection.stageMixpanelExport!(session, staging, file.path, {
+        timeInMs: file.timeInMs,
+      });
       const duplicates = await session.run(deleteStagingLosersSql(dialect, staging, EVENT_KEY, '_proc'));
       return new PreparedExportFile(staging, staged, duplicates, drop, connection);
     }, options);

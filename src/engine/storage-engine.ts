@@ -20,7 +20,7 @@ import type { TableLoad } from '../io/load-table.js';
 import { toArrowTable } from '../query/arrow-table.js';
 import { resolveBackend } from './backend-settings.js';
 import { MetadataStore } from './metadata-store.js';
-import type { MixpanelExportFile } from './mixpanel-export-file.js';
+import { canLoadExportFiles, type MixpanelExportFile } from './mixpanel-export-file.js';
 import { canPrepareExportFiles, type PreparedExportFile, prepareExportFile } from './prepared-export-file.js';
 import type { RecordSource } from './record-batches.js';
 import type {
@@ -181,7 +181,7 @@ export class StorageEngine implements AsyncDisposable {
 
   /** True when `create/appendEventsTable` accept a {@link MixpanelExportFile} (native JSON loading). */
   get supportsMixpanelExportFiles(): boolean {
-    return this.#backend.capabilities.nativeMixpanelExport && this.#backend.stageMixpanelExport !== undefined;
+    return canLoadExportFiles(this.#backend);
   }
 
   /**

@@ -4,7 +4,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { throwIfAborted } from '../util/abort.js';
 import { EventRowBuilder, ProfileRowBuilder } from './event-rows.js';
 import type { MetadataStore } from './metadata-store.js';
-import { exportFilesUnsupported, MixpanelExportFile } from './mixpanel-export-file.js';
+import { canLoadExportFiles, exportFilesUnsupported, MixpanelExportFile } from './mixpanel-export-file.js';
 import { NativeStagedSource } from './native-staged-source.js';
 import { PreparedExportFile } from './prepared-export-file.js';
 import { type BatchCounter, type RecordSource, recordBatches } from './record-batches.js';
@@ -108,12 +108,13 @@ export async function stage<R>(
   // such rows, and engines with `cheapDuplicateScan` are not tracked: both always run it.
   let probe: RepeatProbe | undefined;
   if (source instanceof MixpanelExportFile) {
-    const load = ctx.connection.stageMixpanelExport;
-    if (kind.type !== 'events' || !ctx.connection.capabilities.nativeMixpanelExport || !load) {
+    if (kind.type !== 'events' || !canLoadExportFiles(ctx.connection)) {
       throw exportFilesUnsupported(ctx.connection.name);
     }
     throwIfAborted(options.signal, 'Ingestion');
-    staged = await load.call(ctx.connection, session, staging, source.path, { timeInMs: source.timeInMs });
+    staged = await ctx.connection.stageMixpanelExport!(session, staging, source.path, {
+      timeInMs: source.timeInMs,
+    });
     options.onProgress?.(staged);
   } else if (source instanceof NativeStagedSource) {
     if (source.type !== kind.type) {

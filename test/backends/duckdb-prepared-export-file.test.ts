@@ -177,7 +177,7 @@ describe('PreparedExportFile on DuckDB', () => {
     await using s = await StorageEngine.open({ path });
     await using first = await s.prepareExportFile(file(dayLines(3, 200)));
     await s.createEventsTable('events', first);
-    await using waiting = await s.prepareExportFile(file(dayLines(4, 200)));
+    await using _waiting = await s.prepareExportFile(file(dayLines(4, 200)));
     expect(await scratchTables(s)).toBe(2);
     expect((await s.listTables()).map((t) => t.name)).toEqual(['events']);
     expect((await s.stats()).tables.map((t) => t.name)).toEqual(['events']);

@@ -81,7 +81,7 @@ class DuckDbSession implements Session {
     const memory = options?.lowMemory ? this.#spoolMemory() : undefined;
     if (!memory) return (await this.execute(sql, params, options?.signal)).rowsChanged;
     // A scan of written rows that hashes narrow keys: run it under the load limit, as spool loads
-    // do (5M events: peak 486 -> see docs/benchmarks.md), and restore the transaction's limit.
+    // do, and restore the transaction's limit (5M events: peak 487 → 438 MB; docs/benchmarks.md).
     await memory.beforeLoad(0);
     try {
       return (await this.execute(sql, params, options?.signal)).rowsChanged;

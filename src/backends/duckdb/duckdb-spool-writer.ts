@@ -78,9 +78,14 @@ const CODECS: Readonly<Record<ColumnType, ColumnCodec>> = {
   },
 };
 
+/** `max_line_size` for a slice whose longest line is `maxLineBytes` (DuckDB's default is 2 MB). */
+function maxLineSize(maxLineBytes: number): number {
+  return Math.max(2_097_152, maxLineBytes + 1);
+}
+
 /** Bytes of the CSV reader's buffer for a slice whose longest line is `maxLineBytes` (see below). */
 function csvBufferBytes(maxLineBytes: number): number {
-  return Math.max(16_777_216, 2 * Math.max(2_097_152, maxLineBytes + 1));
+  return Math.max(16_777_216, 2 * maxLineSize(maxLineBytes));
 }
 
 /** The INSERT that loads one spool file (path bound as $1) into `table`. */
@@ -93,10 +98,9 @@ function loadStatement(table: string, columns: readonly ColumnDef[], maxLineByte
   // longest row written (DuckDB's default of 2 MB would reject a very large properties object).
   // DuckDB sizes its read buffers at 16 × max_line_size unless told: keep them at 16 MB for ordinary
   // rows (the memory limit must hold two of them), larger only when one row needs it.
-  const maxLine = Math.max(2_097_152, maxLineBytes + 1);
   const options =
     `delim = '\t', quote = '', escape = '', header = false, auto_detect = false, new_line = '\\n', ` +
-    `nullstr = chr(2), max_line_size = ${maxLine}, buffer_size = ${csvBufferBytes(maxLineBytes)}, ` +
+    `nullstr = chr(2), max_line_size = ${maxLineSize(maxLineBytes)}, buffer_size = ${csvBufferBytes(maxLineBytes)}, ` +
     `columns = {${schema}}`;
   return `INSERT INTO ${q(table)} (${names}) SELECT ${values} FROM read_csv($1, ${options})`;
 }
